@@ -1,0 +1,1 @@
+"""Readouts computed from landscapes and trajectories: curvature, theory, summaries. No UI imports."""

@@ -1,0 +1,152 @@
+"""What a landscape is: a loss over two parameters that is a mean over samples.
+
+    L(theta) = (1/N) * sum_n l(theta, sample_n; params)
+
+The per-sample loss ``sample_loss(theta, sample, params)`` is a plain module-level function, so the
+trajectory engine can compile it once and reuse the compiled code for every dataset and every
+setting of ``params`` (both are passed as traced arrays, never baked into the program).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from functools import partial
+from typing import Callable, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+jax.config.update("jax_enable_x64", True)
+
+SampleLoss = Callable[[jax.Array, jax.Array, dict], jax.Array]
+
+
+class CriticalPoint(NamedTuple):
+    """A point where the gradient vanishes, with its type read from the Hessian's eigenvalues."""
+
+    x: float
+    y: float
+    kind: str  # "minimum", "saddle", "maximum" or "degenerate"
+    loss: float | None = None
+    label: str = ""
+
+    @property
+    def point(self) -> np.ndarray:
+        return np.array([self.x, self.y])
+
+
+@dataclass(frozen=True, eq=False)
+class Landscape:
+    """A loss surface over theta = (x, y) defined as a mean of per-sample losses.
+
+    ``samples`` is an (N, k) array, one row per sample; ``params`` a dict of scalars or arrays that
+    shape the surface (eigenvalues, rotation, regularisation...). ``sample_loss`` must be a
+    module-level function so that its identity is stable across reruns.
+    """
+
+    key: str
+    title: str
+    description: str
+    sample_loss: SampleLoss
+    samples: jax.Array
+    params: dict
+    domain: tuple[tuple[float, float], tuple[float, float]]
+    default_start: tuple[float, float]
+    critical_points: tuple[CriticalPoint, ...] = ()
+    axis_labels: tuple[str, str] = ("x", "y")
+    log_contours: bool = True
+    settings: dict = field(default_factory=dict)
+
+    # ---- the loss and its derivatives -------------------------------------------------------
+    @property
+    def n_samples(self) -> int:
+        return int(self.samples.shape[0])
+
+    @property
+    def data(self) -> tuple[jax.Array, dict]:
+        """The traced inputs of the loss: (samples, params)."""
+        return self.samples, self.params
+
+    def per_sample_losses(self, theta) -> jax.Array:
+        return per_sample_losses(self.sample_loss, jnp.asarray(theta, dtype=jnp.float64), self.samples, self.params)
+
+    def loss(self, theta) -> jax.Array:
+        """Mean loss at one point (2,) or at many points (..., 2)."""
+        theta = jnp.asarray(theta, dtype=jnp.float64)
+        flat = theta.reshape(-1, 2)
+        values = _batched_mean_loss(self.sample_loss, flat, self.samples, self.params)
+        return values.reshape(theta.shape[:-1])
+
+    def gradient(self, theta) -> jax.Array:
+        theta = jnp.asarray(theta, dtype=jnp.float64)
+        flat = theta.reshape(-1, 2)
+        return _batched_gradient(self.sample_loss, flat, self.samples, self.params).reshape(theta.shape)
+
+    def hessian(self, theta) -> jax.Array:
+        theta = jnp.asarray(theta, dtype=jnp.float64)
+        flat = theta.reshape(-1, 2)
+        return _batched_hessian(self.sample_loss, flat, self.samples, self.params).reshape(theta.shape + (2,))
+
+    def minibatch_gradient(self, theta, indices) -> jax.Array:
+        """Gradient of the mean loss over the samples ``indices`` only."""
+        batch = self.samples[jnp.asarray(indices)]
+        return jax.grad(mean_loss, argnums=1)(self.sample_loss, jnp.asarray(theta, dtype=jnp.float64), batch, self.params)
+
+    def grid(self, resolution: int = 120):
+        """Loss on a regular grid over the plotting domain: (xs, ys, Z) with Z[i, j] = L(xs[j], ys[i])."""
+        (x0, x1), (y0, y1) = self.domain
+        xs = np.linspace(x0, x1, resolution)
+        ys = np.linspace(y0, y1, resolution)
+        X, Y = np.meshgrid(xs, ys)
+        Z = np.asarray(self.loss(np.stack([X, Y], axis=-1)))
+        return xs, ys, Z
+
+    def minima(self) -> tuple[CriticalPoint, ...]:
+        return tuple(p for p in self.critical_points if p.kind == "minimum")
+
+    def with_critical_points(self, points) -> "Landscape":
+        return replace(self, critical_points=tuple(points))
+
+
+# ---- compiled building blocks (module level: compiled once per sample_loss and shape) ---------
+
+def mean_loss(sample_loss: SampleLoss, theta, samples, params):
+    return jnp.mean(jax.vmap(sample_loss, in_axes=(None, 0, None))(theta, samples, params))
+
+
+def weighted_loss(sample_loss: SampleLoss, theta, samples, params, weights):
+    """sum_n weights_n * l_n(theta): a minibatch mean when weights are 1/B on the batch, 0 elsewhere."""
+    losses = jax.vmap(sample_loss, in_axes=(None, 0, None))(theta, samples, params)
+    return jnp.sum(weights * losses)
+
+
+@partial(jax.jit, static_argnums=0)
+def per_sample_losses(sample_loss, theta, samples, params):
+    return jax.vmap(sample_loss, in_axes=(None, 0, None))(theta, samples, params)
+
+
+@partial(jax.jit, static_argnums=0)
+def _batched_mean_loss(sample_loss, thetas, samples, params):
+    return jax.vmap(mean_loss, in_axes=(None, 0, None, None))(sample_loss, thetas, samples, params)
+
+
+@partial(jax.jit, static_argnums=0)
+def _batched_gradient(sample_loss, thetas, samples, params):
+    grad = jax.grad(mean_loss, argnums=1)
+    return jax.vmap(grad, in_axes=(None, 0, None, None))(sample_loss, thetas, samples, params)
+
+
+@partial(jax.jit, static_argnums=0)
+def _batched_hessian(sample_loss, thetas, samples, params):
+    hess = jax.hessian(mean_loss, argnums=1)
+    return jax.vmap(hess, in_axes=(None, 0, None, None))(sample_loss, thetas, samples, params)
+
+
+def zero_mean_perturbations(n_samples: int, scale: float, seed: int = 0) -> np.ndarray:
+    """N rows a_n in R^2 with mean exactly zero: adding a_n . theta to each sample's loss keeps
+    the mean loss equal to the analytic surface while making minibatch gradients noisy."""
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((n_samples, 2))
+    a -= a.mean(axis=0)
+    return scale * a
