@@ -1,0 +1,123 @@
+"""Optimizer playground: race optimizers across a landscape and read the curvature along the way."""
+
+import numpy as np
+import streamlit as st
+
+from analysis.summary import divergence_explanation, race_table, trajectories_frame
+from optimizers import OPTIMIZERS
+from ui import charts
+from ui.compute import landscape_from, loss_grid, race
+from ui.controls import landscape_picker, optimizer_picker, run_settings_controls, start_controls
+
+st.title("Optimizer playground")
+
+# A click on the map (handled below) stores a new start; apply it before the start inputs exist.
+pending = st.session_state.pop("pending_start", None)
+if pending is not None:
+    key, x, y = pending
+    st.session_state[f"start_x_{key}"], st.session_state[f"start_y_{key}"] = x, y
+
+with st.sidebar:
+    st.header("Landscape")
+    landscape_key, landscape_settings = landscape_picker()
+    landscape = landscape_from(landscape_key, landscape_settings)
+    start = start_controls(landscape_key, landscape.default_start, landscape.domain)
+    st.header("Optimizers")
+    chosen = optimizer_picker()
+    run, notes = run_settings_controls(landscape.n_samples, default_lr=0.07)
+
+st.markdown(f"**{landscape.title}.** {landscape.description}")
+for note in notes:
+    st.warning(note, icon=":material/warning:")
+if not chosen:
+    st.info("Choose at least one optimizer in the sidebar to start the race.", icon=":material/info:")
+    st.stop()
+
+names = {k: OPTIMIZERS[k].name for k in chosen}
+with st.spinner("Running the race..."):
+    results = race(landscape_key, landscape_settings, tuple(chosen), run, start)
+trajectories = {k: r[0] for k, r in results.items()}
+curvatures = {k: r[1] for k, r in results.items()}
+paths = {k: t.path(0) for k, t in trajectories.items()}
+grid = loss_grid(landscape_key, landscape_settings)
+
+for key, traj in trajectories.items():
+    explanation = divergence_explanation(landscape, traj)
+    if explanation:
+        st.error(f"**{names[key]}** — {explanation}", icon=":material/error:")
+
+longest = max(len(p) for p in paths.values()) - 1
+step = st.slider("Step (moves every view)", 0, max(longest, 1), max(longest, 1), key="step",
+                 help="Scrub through the run: the maps, markers and readouts follow.") if longest > 0 else 0
+step = min(step, longest)
+
+# ---- readouts at the scrubber's step ----------------------------------------------------------
+cols = st.columns(len(chosen))
+for col, key in zip(cols, chosen):
+    i = min(step, len(paths[key]) - 1)
+    curv = curvatures[key]
+    lam = curv.eigenvalues[i]
+    kappa = curv.condition_number[i]
+    with col:
+        st.markdown(f"**{names[key]}** · step {i}")
+        st.metric("loss", f"{trajectories[key].losses(0)[i]:.4g}")
+        st.caption(
+            f"λ = {lam[0]:.3g}, {lam[1]:.3g} · κ = {'∞' if not np.isfinite(kappa) else f'{kappa:.3g}'} · "
+            f"{curv.kind_names()[i]} · |∇L| = {trajectories[key].grad_norms(0)[i]:.3g}"
+        )
+
+# ---- maps ------------------------------------------------------------------------------------
+current = {k: p[min(step, len(p) - 1)] for k, p in paths.items()}
+current_curv = {
+    k: type(c)(*(np.asarray(field)[min(step, len(paths[k]) - 1)] for field in c)) for k, c in curvatures.items()
+}
+left, right = st.columns([1.1, 1])
+with left:
+    fig = charts.contour_map(landscape, grid, "Contour map: paths and Hessian eigenvectors", click_grid=True)
+    charts.add_paths(fig, paths, names, step)
+    charts.add_eigenvector_arrows(fig, landscape, current, current_curv)
+    event = st.plotly_chart(fig, key="contour", on_select="rerun", selection_mode="points",
+                            config={"toImageButtonOptions": {"format": "png", "scale": 2}})
+    st.caption("Click anywhere on the map to start the race there. Eigenvector bars: solid = curving up, dashed = curving down.")
+with right:
+    st.plotly_chart(charts.surface_figure(landscape, grid, paths, names, step), key="surface")
+
+points = (event or {}).get("selection", {}).get("points", []) if event else []
+if points:
+    click = (round(float(points[0]["x"]), 3), round(float(points[0]["y"]), 3))
+    if st.session_state.get("last_click") != click:
+        st.session_state["last_click"] = click
+        st.session_state["pending_start"] = (landscape_key, click[0], click[1])
+        st.rerun()
+
+c1, c2, c3 = st.columns(3)
+with c1:
+    losses = {k: t.losses(0) for k, t in trajectories.items()}
+    positive = all(np.all(v > 0) for v in losses.values())
+    st.plotly_chart(charts.series_figure(losses, names, "Loss", "loss (log scale)" if positive else "loss",
+                                         log_y=positive, step=step), key="loss")
+with c2:
+    st.plotly_chart(charts.series_figure({k: t.grad_norms(0) for k, t in trajectories.items()}, names,
+                                         "Gradient norm", "|∇L| (log scale)", step=step), key="grad_norm")
+with c3:
+    st.plotly_chart(charts.stability_figure({k: c.lambda_max for k, c in curvatures.items()},
+                                            {k: t.learning_rates(0) for k, t in trajectories.items()}, names, step),
+                    key="stability")
+
+# ---- table, export, animation, code ----------------------------------------------------------
+st.subheader("Results")
+table = race_table(landscape, trajectories, names)
+st.dataframe(table, hide_index=True, width="stretch")
+csv = trajectories_frame(trajectories, names, landscape).to_csv(index=False).encode()
+st.download_button("Download trajectories (CSV)", csv, file_name=f"race_{landscape_key}.csv", mime="text/csv",
+                   key="download_csv", icon=":material/download:")
+
+with st.expander("Animation: watch the race", expanded=False):
+    st.plotly_chart(charts.animation_figure(landscape, grid, paths, names), key="animation")
+
+st.subheader("Update rules")
+for key in chosen:
+    optimizer = OPTIMIZERS[key]
+    with st.expander(f"{optimizer.name}: formula and code"):
+        st.latex(optimizer.latex)
+        st.code(optimizer.source(), language="python")

@@ -1,0 +1,143 @@
+"""Shared Streamlit controls. Every widget has a stable key and is bound to the URL's query string,
+so a copied link reproduces the view."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import streamlit as st
+
+from landscapes import LANDSCAPES, get_landscape
+from landscapes.networks import TANH_TARGETS
+from optimizers import OPTIMIZERS, SCHEDULES
+from optimizers.engine import MAX_STEPS, SAMPLING, RunSettings
+
+
+def log_values(low_exp: int, high_exp: int, mantissas=(1, 1.5, 2, 3, 5, 7)) -> list[float]:
+    """1e-4, 1.5e-4, 2e-4, ... : slider stops evenly spread on a log scale."""
+    values = [float(f"{m}e{e}") for e in range(low_exp, high_exp + 1) for m in mantissas]
+    return [v for v in values if v <= 10.0 ** high_exp]
+
+
+LEARNING_RATES = log_values(-5, 1)
+EPSILONS = [1e-12, 1e-10, 1e-8, 1e-7, 1e-6, 1e-4, 1e-3, 1e-2, 1e-1]
+BETA2S = [0.5, 0.8, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9999]
+CURVATURES = log_values(-2, 3, (1, 2, 5))
+
+
+def fmt(value: float) -> str:
+    return f"{value:g}"
+
+
+def nearest(options: list[float], value: float) -> float:
+    return min(options, key=lambda o: abs(math.log(o) - math.log(value)) if o > 0 and value > 0 else abs(o - value))
+
+
+def log_slider(label: str, key: str, options: list[float], default: float, help: str | None = None) -> float:
+    return st.select_slider(label, options=options, value=nearest(options, default), format_func=fmt, key=key,
+                            help=help, bind="query-params")
+
+
+def landscape_picker(key: str = "landscape", default: str = "quadratic") -> tuple[str, tuple]:
+    """Choose a landscape and its settings; returns (landscape key, sorted settings items)."""
+    choice = st.selectbox("Landscape", list(LANDSCAPES), index=list(LANDSCAPES).index(default),
+                          format_func=lambda k: LANDSCAPES[k][0], key=key, bind="query-params")
+    settings: dict = {}
+    if choice == "quadratic":
+        c1, c2 = st.columns(2)
+        with c1:
+            low = log_slider("λ small", f"{key}_lam1", CURVATURES, 1.0, "Curvature along the corridor.")
+        with c2:
+            high = log_slider("λ large", f"{key}_lam2", CURVATURES, 20.0, "Curvature across the corridor.")
+        angle = st.slider("Rotation (degrees)", -90, 90, 30, 5, key=f"{key}_angle", bind="query-params")
+        settings.update(eigenvalues=(low, high), angle=float(angle))
+    elif choice == "two_layer_tanh":
+        c1, c2 = st.columns(2)
+        with c1:
+            n = st.slider("Data points", 4, 200, 24, key=f"{key}_n", bind="query-params")
+        with c2:
+            noise = st.slider("Target noise", 0.0, 1.0, 0.1, 0.05, key=f"{key}_noise", bind="query-params")
+        target = st.selectbox("Target function", list(TANH_TARGETS), key=f"{key}_target", bind="query-params")
+        settings.update(n_samples=int(n), noise=float(noise), target=target)
+    if choice not in ("two_layer_linear", "two_layer_tanh"):
+        default_noise = get_landscape(choice).settings.get("noise", 1.0)
+        noise = st.slider("Per-sample gradient noise", 0.0, float(max(10.0, 4 * default_noise)), float(default_noise),
+                          float(default_noise) / 10 or 0.1, key=f"{key}_{choice}_noise", bind="query-params",
+                          help="Each sample tilts the surface by a_n·θ with Σ a_n = 0: the mean is exact, minibatches are noisy.")
+        settings["noise"] = float(noise)
+    return choice, tuple(sorted(settings.items()))
+
+
+def optimizer_picker(key: str = "optimizers", default=("sgd", "momentum", "adam", "newton")) -> list[str]:
+    chosen = st.multiselect("Optimizers to race", list(OPTIMIZERS), default=list(default),
+                            format_func=lambda k: OPTIMIZERS[k].name, key=key, bind="query-params")
+    return list(chosen)
+
+
+def run_settings_controls(n_samples: int, prefix: str = "", default_lr: float = 0.05) -> tuple[RunSettings, list[str]]:
+    """Hyperparameter, schedule, clipping, minibatch and run-length controls. Returns the settings
+    and any messages about values that had to be limited."""
+    notes: list[str] = []
+    k = prefix
+    lr = log_slider("Learning rate η", f"{k}lr", LEARNING_RATES, default_lr, "Step size of the first-order methods.")
+    momentum = st.slider("Momentum β", 0.0, 0.99, 0.9, 0.01, key=f"{k}momentum", bind="query-params")
+    with st.expander("Adam, RMSProp, AdamW, Newton settings"):
+        beta1 = st.slider("β₁ (Adam first moment)", 0.0, 0.99, 0.9, 0.01, key=f"{k}beta1", bind="query-params")
+        beta2 = st.select_slider("β₂ / ρ (second moment)", BETA2S, 0.999, key=f"{k}beta2", bind="query-params")
+        eps = st.select_slider("ε", EPSILONS, 1e-8, format_func=fmt, key=f"{k}eps", bind="query-params")
+        weight_decay = st.slider("Weight decay (AdamW)", 0.0, 0.5, 0.0, 0.01, key=f"{k}wd", bind="query-params")
+        newton_lr = st.slider("Newton-family step size", 0.05, 1.5, 1.0, 0.05, key=f"{k}newton_lr", bind="query-params")
+        damping = log_slider("Damping μ", f"{k}damping", log_values(-4, 1, (1, 3)), 0.1)
+    with st.expander("Schedule and clipping"):
+        schedule = st.selectbox("Learning-rate schedule", SCHEDULES, key=f"{k}schedule", bind="query-params")
+        gamma = st.slider("Decay factor γ", 0.05, 1.0, 0.5, 0.05, key=f"{k}gamma", bind="query-params")
+        step_size = st.slider("Decay every (steps)", 1, 1000, 100, key=f"{k}step_size", bind="query-params")
+        period = st.slider("Cycle length (steps)", 2, 1000, 100, key=f"{k}period", bind="query-params")
+        min_ratio = st.slider("Smallest lr / η", 0.0, 1.0, 0.01, 0.01, key=f"{k}min_ratio", bind="query-params")
+        warmup = st.slider("Warm-up steps", 0, 500, 0, key=f"{k}warmup", bind="query-params")
+        clip_on = st.toggle("Clip gradient norm", False, key=f"{k}clip", bind="query-params")
+        clip_norm = log_slider("Max gradient norm", f"{k}clip_norm", log_values(-2, 3, (1, 2, 5)), 1.0)
+    with st.expander("Minibatches and run"):
+        if n_samples > 1:
+            batch = st.slider("Batch size B", 1, int(n_samples), int(n_samples), key=f"{k}batch", bind="query-params",
+                              help=f"B = {n_samples} is the full batch (plain gradient descent).")
+        else:
+            batch = 1
+            st.caption("This landscape has a single sample: every batch is the full batch.")
+        sampling = st.selectbox("Sampling", SAMPLING, key=f"{k}sampling", bind="query-params",
+                                format_func={"shuffle": "shuffled epochs (without replacement)",
+                                             "replacement": "with replacement", "sorted": "sorted order (no shuffle)"}.get)
+        seed = st.number_input("Seed", 0, 2**31 - 1, 0, key=f"{k}seed", bind="query-params")
+        steps = st.number_input("Steps", 1, 1_000_000, 200, 50, key=f"{k}steps", bind="query-params",
+                                help=f"At most {MAX_STEPS} steps run.")
+    if steps > MAX_STEPS:
+        notes.append(f"{steps:,} steps asked for; runs are limited to {MAX_STEPS:,} steps to keep the server responsive, so {MAX_STEPS:,} run.")
+        steps = MAX_STEPS
+    settings = RunSettings(
+        lr=float(lr), momentum=float(momentum), beta1=float(beta1), beta2=float(beta2), eps=float(eps),
+        weight_decay=float(weight_decay), damping=float(damping), newton_lr=float(newton_lr),
+        schedule=schedule, gamma=float(gamma), step_size=int(step_size), period=int(period),
+        min_ratio=float(min_ratio), warmup_steps=int(warmup),
+        clip_norm=float(clip_norm) if clip_on else math.inf,
+        batch_size=int(batch), sampling=sampling, seed=int(seed), n_steps=int(steps),
+    )
+    return settings, notes
+
+
+def start_controls(landscape_key: str, default_start, domain) -> tuple[float, float]:
+    """Start point inputs, one pair per landscape (so each keeps its own default)."""
+    (x0, x1), (y0, y1) = domain
+    c1, c2 = st.columns(2)
+    span = 10 * max(x1 - x0, y1 - y0)
+    with c1:
+        x = st.number_input("Start x", -span, span, float(default_start[0]), 0.1, format="%.3f",
+                            key=f"start_x_{landscape_key}", bind="query-params")
+    with c2:
+        y = st.number_input("Start y", -span, span, float(default_start[1]), 0.1, format="%.3f",
+                            key=f"start_y_{landscape_key}", bind="query-params")
+    return float(x), float(y)
+
+
+def clamp_to_options(options: list[float], value: float) -> float:
+    return float(np.clip(value, min(options), max(options)))

@@ -1,0 +1,34 @@
+"""The app's pages in one list: app.py builds the navigation from it and the tests visit each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import NamedTuple
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class PageInfo(NamedTuple):
+    path: str  # relative to the repository root
+    title: str
+    icon: str
+    section: str
+    url_path: str  # "" for the default page, served at the root URL
+
+
+PAGES = [
+    PageInfo("pages/playground.py", "Optimizer playground", ":material/sports_score:", "Race", ""),
+    PageInfo("pages/conditioning.py", "Conditioning", ":material/straighten:", "Curvature lab", "conditioning"),
+    PageInfo("pages/data_normalization.py", "Data normalization", ":material/balance:", "Curvature lab", "normalization"),
+    PageInfo("pages/second_order.py", "Second-order methods", ":material/functions:", "Curvature lab", "second-order"),
+    PageInfo("pages/minibatches.py", "Minibatches", ":material/shuffle:", "Stochastic lab", "minibatches"),
+    PageInfo("pages/schedules.py", "Learning-rate schedules", ":material/timeline:", "Stochastic lab", "schedules"),
+    PageInfo("pages/two_layer_networks.py", "Two-layer networks", ":material/hub:", "Non-convex lab", "networks"),
+    PageInfo("pages/saddles_and_cliffs.py", "Saddles and cliffs", ":material/landscape:", "Non-convex lab", "saddles-cliffs"),
+    PageInfo("pages/continuation.py", "Continuation", ":material/blur_on:", "Non-convex lab", "continuation"),
+]
+
+
+def available_pages() -> list[PageInfo]:
+    """The pages whose scripts exist (pages are added issue by issue)."""
+    return [p for p in PAGES if (ROOT / p.path).exists()]
