@@ -14,7 +14,7 @@ for page in available_pages():
                 url_path=page.url_path or None, default=not page.url_path)
     )
 
-with st.sidebar:
+with st.sidebar.container():
     st.toggle("Presentation mode", key="present", help="Large type and thick lines for a projector.", bind="query-params")
 
 apply_page_style()

@@ -61,8 +61,8 @@ def cliff_surface(theta, params):
     """A gentle bowl below a high terrace whose edge is a near-vertical wall.
 
     L = 1/4 ((x - 1.5)^2 + 2 y^2) + h * (1 - tanh((x - x_edge(y)) / w)) / 2 with x_edge(y) = -0.5 + 0.2 y.
-    On the wall the slope is about h / (2 w), hundreds of times the bowl's: the kind of step a product
-    of large weights through a rectifier makes.
+    On the wall the slope is about h / (2 w) (400 by default), over a hundred times the bowl's steepest
+    (about 3, at the domain's corners): the kind of step a product of large weights through a rectifier makes.
     """
     x, y = theta
     bowl = 0.25 * ((x - 1.5) ** 2 + 2.0 * y**2)
@@ -174,13 +174,13 @@ def monkey_saddle(noise=0.5, n_samples=DEFAULT_SAMPLES, seed=0) -> Landscape:
     )
 
 
-def cliff(height=4.0, width=0.01, noise=0.1, n_samples=DEFAULT_SAMPLES, seed=0) -> Landscape:
+def cliff(height=4.0, width=0.005, noise=0.1, n_samples=DEFAULT_SAMPLES, seed=0) -> Landscape:
     return Landscape(
         key="cliff",
         title="Cliff",
         description=(
             "A shallow bowl under a high terrace whose edge is a near-vertical wall: on the wall the gradient is "
-            f"about {height / (2 * width):.0f}, elsewhere below 2. One plain gradient step there can fling the parameters far away."
+            f"about {height / (2 * width):.0f}, elsewhere at most about 3. One plain gradient step there can fling the parameters far away."
         ),
         sample_loss=cliff_sample_loss,
         samples=_samples(n_samples, noise, seed),

@@ -229,14 +229,16 @@ def _run_arrays(settings: RunSettings, landscape: Landscape, n_trajectories: int
         "bound": bound,
     }
     S = n_trajectories
-    run = {k: jnp.full((S,), float(v)) for k, v in scalars.items()}
+    # Explicit dtypes everywhere (no weakly typed arrays), so that a run with ``overrides`` has the
+    # same signature as one without and reuses its compiled program.
+    run = {k: jnp.full((S,), float(v), jnp.float64) for k, v in scalars.items()}
     run["batch_size"] = jnp.full((S,), batch, jnp.int32)
     run["sampling"] = jnp.full((S,), SAMPLING.index(settings.sampling), jnp.int32)
     schedule = schedule_settings(
         settings.schedule, settings.gamma, settings.step_size, settings.period, settings.min_ratio,
         settings.n_steps, settings.warmup_steps,
     )
-    run["schedule"] = {k: jnp.broadcast_to(v, (S,)) for k, v in schedule.items()}
+    run["schedule"] = {k: jnp.broadcast_to(jnp.asarray(v, v.dtype), (S,)) for k, v in schedule.items()}
     for name, values in (overrides or {}).items():
         target = run["schedule"] if name in schedule and name not in run else run
         dtype = jnp.int32 if name in ("batch_size", "sampling", "kind") else jnp.float64

@@ -92,22 +92,26 @@ if points:
 
 c1, c2, c3 = st.columns(3)
 with c1:
-    losses = {k: t.losses(0) for k, t in trajectories.items()}
-    positive = all(np.all(v > 0) for v in losses.values())
-    st.plotly_chart(charts.series_figure(losses, names, "Loss", "loss (log scale)" if positive else "loss",
-                                         log_y=positive, step=step), key="loss")
+    best = min([m.loss for m in landscape.minima() if m.loss is not None] or [min(float(t.losses(0).min()) for t in trajectories.values())])
+    gaps = {k: np.maximum(t.losses(0) - best, 1e-16) for k, t in trajectories.items()}
+    st.plotly_chart(charts.series_figure(gaps, names, "Loss above the best minimum", "L − L* (log scale)", step=step),
+                    key="loss")
 with c2:
     st.plotly_chart(charts.series_figure({k: t.grad_norms(0) for k, t in trajectories.items()}, names,
                                          "Gradient norm", "|∇L| (log scale)", step=step), key="grad_norm")
 with c3:
-    st.plotly_chart(charts.stability_figure({k: c.lambda_max for k, c in curvatures.items()},
-                                            {k: t.learning_rates(0) for k, t in trajectories.items()}, names, step),
+    first_order = [k for k in chosen if OPTIMIZERS[k].family == "first-order"]
+    limits = {"2/η (first-order)": trajectories[first_order[0]].learning_rates(0)} if first_order else {}
+    st.plotly_chart(charts.stability_figure({k: c.lambda_max for k, c in curvatures.items()}, limits, names, step),
                     key="stability")
+    st.caption("Gradient descent on the local quadratic is stable while λ_max < 2/η.")
 
 # ---- table, export, animation, code ----------------------------------------------------------
 st.subheader("Results")
 table = race_table(landscape, trajectories, names)
-st.dataframe(table, hide_index=True, width="stretch")
+st.dataframe(table, hide_index=True, width="stretch",
+             column_config={c: st.column_config.NumberColumn(format="%.3e") for c in
+                            ("final loss", "distance to nearest minimum", "final |grad|")})
 csv = trajectories_frame(trajectories, names, landscape).to_csv(index=False).encode()
 st.download_button("Download trajectories (CSV)", csv, file_name=f"race_{landscape_key}.csv", mime="text/csv",
                    key="download_csv", icon=":material/download:")

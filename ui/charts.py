@@ -181,25 +181,25 @@ def series_figure(series: dict, names: dict, title: str, y_title: str, log_y: bo
     return style(fig, title, height)
 
 
-def stability_figure(lambda_max: dict, learning_rates: dict, names: dict, step: int | None = None, height: int = 330) -> go.Figure:
-    """lambda_max along each trajectory against 2 / lr: where lambda_max crosses above 2 / lr,
-    gradient descent on the local quadratic would diverge."""
+def stability_figure(lambda_max: dict, learning_rates: dict, names: dict, step: int | None = None, height: int = 360) -> go.Figure:
+    """lambda_max along each trajectory against 2 / lr: where lambda_max rises above 2 / lr, gradient
+    descent on the local quadratic would diverge. ``learning_rates`` holds one lr series per distinct
+    limit to draw (e.g. the first-order methods' shared schedule), keyed by its legend name."""
     s = sizes()
     fig = go.Figure()
     for key, lam in lambda_max.items():
         fig.add_trace(go.Scatter(x=np.arange(len(lam)), y=lam, mode="lines", name=f"λ_max · {names.get(key, key)}",
                                  line=dict(color=optimizer_color(key), width=s["line"], dash=optimizer_dash(key))))
-        limit = 2.0 / np.asarray(learning_rates[key], dtype=float)
-        fig.add_trace(go.Scatter(x=np.arange(len(limit)), y=limit, mode="lines", name=f"2/lr · {names.get(key, key)}",
-                                 line=dict(color=optimizer_color(key), width=max(s["line"] - 1, 1), dash="dot"), opacity=0.7))
+    for label, lr in learning_rates.items():
+        limit = 2.0 / np.asarray(lr, dtype=float)
+        fig.add_trace(go.Scatter(x=np.arange(len(limit)), y=limit, mode="lines", name=label,
+                                 line=dict(color="#555555", width=s["line"], dash="dot")))
     if step is not None:
         fig.add_vline(x=step, line=dict(color="#555555", width=1.5, dash="dot"))
-    all_values = np.concatenate([np.abs(np.asarray(v, dtype=float)) for v in lambda_max.values()] or [np.ones(1)])
-    positive = all_values[all_values > 0]
-    fig.update_yaxes(type="log" if positive.size and np.all(np.concatenate(list(lambda_max.values())) > 0) else "linear",
-                     title="curvature", exponentformat="power")
+    values = np.concatenate([np.asarray(v, dtype=float) for v in lambda_max.values()] or [np.ones(1)])
+    fig.update_yaxes(type="log" if np.all(values > 0) else "linear", title="curvature", exponentformat="power")
     fig.update_xaxes(title="step")
-    return style(fig, "λ_max along the path vs the stability limit 2/lr", height)
+    return style(fig, "λ_max along the path vs 2/η", height)
 
 
 def animation_figure(landscape: Landscape, grid, paths: dict, names: dict, n_frames: int = 60, height: int = 600) -> go.Figure:

@@ -100,6 +100,8 @@ def run_settings_controls(n_samples: int, prefix: str = "", default_lr: float = 
         clip_norm = log_slider("Max gradient norm", f"{k}clip_norm", log_values(-2, 3, (1, 2, 5)), 1.0)
     with st.expander("Minibatches and run"):
         if n_samples > 1:
+            if st.session_state.get(f"{k}batch", 0) > n_samples:  # a landscape with fewer samples was chosen
+                st.session_state[f"{k}batch"] = int(n_samples)
             batch = st.slider("Batch size B", 1, int(n_samples), int(n_samples), key=f"{k}batch", bind="query-params",
                               help=f"B = {n_samples} is the full batch (plain gradient descent).")
         else:

@@ -1,0 +1,155 @@
+"""The Playground page under Streamlit's AppTest: defaults, then every control changed in turn."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from landscapes import LANDSCAPES
+from optimizers import OPTIMIZERS
+from optimizers.engine import MAX_STEPS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def app():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def figures(at) -> dict:
+    return {chart.proto.id.split("-")[-1] if False else i: json.loads(chart.proto.spec) for i, chart in enumerate(at.get("plotly_chart"))}
+
+
+def figure_titles(at) -> list[str]:
+    out = []
+    for fig in figures(at).values():
+        title = fig.get("layout", {}).get("title", {})
+        out.append(title.get("text", "") if isinstance(title, dict) else str(title))
+    return out
+
+
+def ok(at):
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_defaults_draw_every_view_with_each_optimizer_path(app):
+    ok(app)
+    figs = list(figures(app).values())
+    assert len(figs) >= 6  # contour, surface, loss, grad norm, stability, animation
+    contour = figs[0]
+    types = [t["type"] for t in contour["data"]]
+    assert types[0] == "contour"
+    names = {t.get("name") for t in contour["data"]}
+    for key in ("sgd", "momentum", "adam", "newton"):
+        assert OPTIMIZERS[key].name in names
+    assert any(t["type"] == "surface" for t in figs[1]["data"])
+    titles = figure_titles(app)
+    assert any("Loss" in t for t in titles) and any("Gradient norm" in t for t in titles)
+    assert any("λ_max" in t for t in titles)
+    animation = [f for f in figs if f.get("frames")]
+    assert animation and len(animation[0]["frames"]) > 10
+    # frames update only the path traces, never the contour
+    n_paths = len(animation[0]["frames"][0]["data"])
+    assert n_paths == 4 and 0 not in animation[0]["frames"][0]["traces"]
+    assert app.dataframe[0].value.shape[0] == 4
+    assert app.get("download_button")
+
+
+def test_every_landscape_runs(app):
+    app.multiselect(key="optimizers").set_value(["sgd", "adam"]).run()
+    ok(app)
+    for key in LANDSCAPES:
+        app.selectbox(key="landscape").set_value(key).run()
+        ok(app)
+        assert figures(app)[0]["data"][0]["type"] == "contour", key
+    app.selectbox(key="landscape").set_value("quadratic").run()
+
+
+def test_every_optimizer_runs(app):
+    app.multiselect(key="optimizers").set_value(list(OPTIMIZERS)).run()
+    ok(app)
+    names = {t.get("name") for t in figures(app)[0]["data"]}
+    assert {o.name for o in OPTIMIZERS.values()} <= names
+    assert app.dataframe[0].value.shape[0] == len(OPTIMIZERS)
+    app.multiselect(key="optimizers").set_value(["sgd", "momentum", "adam", "newton"]).run()
+
+
+@pytest.mark.parametrize(
+    "kind,key,value",
+    [
+        ("select_slider", "lr", 0.01),
+        ("slider", "momentum", 0.5),
+        ("slider", "beta1", 0.8),
+        ("select_slider", "beta2", 0.99),
+        ("select_slider", "eps", 1e-6),
+        ("slider", "wd", 0.1),
+        ("slider", "newton_lr", 0.5),
+        ("select_slider", "damping", 1.0),
+        ("selectbox", "schedule", "cosine"),
+        ("selectbox", "schedule", "step"),
+        ("selectbox", "schedule", "exponential"),
+        ("selectbox", "schedule", "cyclical"),
+        ("slider", "gamma", 0.3),
+        ("slider", "step_size", 20),
+        ("slider", "period", 30),
+        ("slider", "min_ratio", 0.1),
+        ("slider", "warmup", 10),
+        ("toggle", "clip", True),
+        ("select_slider", "clip_norm", 0.5),
+        ("slider", "batch", 8),
+        ("selectbox", "sampling", "replacement"),
+        ("number_input", "seed", 7),
+        ("selectbox", "sampling", "sorted"),
+        ("number_input", "steps", 500),
+        ("number_input", "start_x_quadratic", 1.0),
+        ("number_input", "start_y_quadratic", -1.0),
+        ("select_slider", "landscape_lam2", 100.0),
+        ("slider", "landscape_angle", -45),
+        ("slider", "step", 10),
+    ],
+)
+def test_changing_a_control_reruns_cleanly_and_changes_the_figures(app, kind, key, value):
+    before = json.dumps(figures(app)[0]["data"][1:])
+    getattr(app, kind)(key=key).set_value(value).run()
+    ok(app)
+    after = json.dumps(figures(app)[0]["data"][1:])
+    # Decay factor and interval do not act on the cyclical schedule; AdamW and damped Newton are not racing.
+    if key not in ("gamma", "step_size", "wd", "damping"):
+        assert before != after, f"changing {key} did not change the map"
+
+
+def test_too_many_steps_are_limited_with_a_message(app):
+    app.number_input(key="steps").set_value(10**6).run()
+    ok(app)
+    assert any(str(MAX_STEPS) in w.value.replace(",", "") for w in app.warning)
+    app.number_input(key="steps").set_value(200).run()
+
+
+def test_divergence_is_explained_and_charts_stay_finite():
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    app.run()
+    app.select_slider(key="lr").set_value(0.2).run()
+    ok(app)
+    messages = " ".join(e.value for e in app.error)
+    assert "lr × λ_max" in messages and "> 2" in messages
+    for fig in figures(app).values():
+        text = json.dumps(fig)
+        assert "NaN" not in text and "Infinity" not in text
+
+
+def test_presentation_mode_enlarges_type_and_lines():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.run()
+    normal = json.loads(at.get("plotly_chart")[2].proto.spec)
+    at.toggle(key="present").set_value(True).run()
+    ok(at)
+    big = json.loads(at.get("plotly_chart")[2].proto.spec)
+    assert big["layout"]["font"]["size"] >= 18 > normal["layout"]["font"]["size"]
+    assert big["data"][0]["line"]["width"] > normal["data"][0]["line"]["width"]
