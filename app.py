@@ -3,9 +3,11 @@
 import streamlit as st
 
 from ui.navigation import ROOT, available_pages
+from warmup import configure_jax_cache
 from ui.theme import apply_page_style
 
 st.set_page_config(page_title="Optimization lab", page_icon=":material/insights:", layout="wide")
+configure_jax_cache()  # compiled trajectory programs persist across restarts and replicas
 
 sections: dict[str, list] = {}
 for page in available_pages():

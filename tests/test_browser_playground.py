@@ -31,3 +31,30 @@ def test_playground_loads_and_learning_rate_slider_changes_the_charts(app_server
     assert_no_exception(page)
     assert "lr=" in page.url
     screenshot(page, "playground_after_lr_change")
+
+
+def test_a_click_on_the_contour_map_moves_the_start_point(app_server, page):
+    page.goto(app_server + "/")
+    wait_for_charts(page, 5)
+    wait_until_idle(page)
+    start_x = page.locator('[data-testid="stNumberInput"]', has_text="Start x").locator("input")
+    assert float(start_x.input_value()) == -2.5
+    plot = page.locator(".js-plotly-plot").first
+    box = plot.locator(".nsewdrag").first.bounding_box()
+    # click the upper-right part of the map, where the default start is not
+    page.mouse.click(box["x"] + box["width"] * 0.8, box["y"] + box["height"] * 0.2)
+    page.wait_for_function(
+        """() => { const i = [...document.querySelectorAll('[data-testid="stNumberInput"]')]
+                       .find(e => e.innerText.includes('Start x')).querySelector('input');
+                   return parseFloat(i.value) > 0; }""", timeout=60_000)
+    wait_until_idle(page)
+    assert_no_exception(page)
+    assert float(start_x.input_value()) > 0
+    start_y = page.locator('[data-testid="stNumberInput"]', has_text="Start y").locator("input")
+    assert float(start_y.input_value()) > 0
+    path = page.evaluate(
+        """() => { const plot = document.querySelector('.js-plotly-plot');
+                   const t = plot._fullData.find(t => t.mode === 'lines+markers');
+                   return [t.x[0], t.y[0]]; }""")
+    assert abs(path[0] - float(start_x.input_value())) < 1e-9 and abs(path[1] - float(start_y.input_value())) < 1e-9
+    screenshot(page, "playground_after_click")
