@@ -3,10 +3,14 @@
 import streamlit as st
 
 from ui.navigation import ROOT, available_pages
+from ui.urlstate import capture_initial_params, check_link
 from warmup import configure_jax_cache
 from ui.theme import apply_page_style
 
-st.set_page_config(page_title="Optimization lab", page_icon=":material/insights:", layout="wide")
+# A link with ?present=true opens in presentation mode with the sidebar folded away.
+presenting = st.query_params.get("present", "false").lower() == "true" or st.session_state.get("present", False)
+st.set_page_config(page_title="Optimization lab", page_icon=":material/insights:", layout="wide",
+                   initial_sidebar_state="collapsed" if presenting else "auto")
 configure_jax_cache()  # compiled trajectory programs persist across restarts and replicas
 
 sections: dict[str, list] = {}
@@ -18,6 +22,12 @@ for page in available_pages():
 
 with st.sidebar.container():
     st.toggle("Presentation mode", key="present", help="Large type and thick lines for a projector.", bind="query-params")
+    st.segmented_control("Chart image format", ["png", "svg"], default="png", key="image_format",
+                         help="What each chart's camera button saves.")
 
 apply_page_style()
-st.navigation(sections, expanded=True).run()
+page = st.navigation(sections, expanded=True)
+capture_initial_params(page.url_path)
+link_warnings = st.container()
+page.run()
+check_link(page.url_path, link_warnings)

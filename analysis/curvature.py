@@ -1,7 +1,8 @@
 """Curvature readouts: the Hessian's eigen-decomposition at many points at once.
 
 For a 2x2 symmetric Hessian H = V diag(lambda) V^T (eigenvalues ascending):
-- condition number  kappa = lambda_max / |lambda_min|   (inf when lambda_min = 0)
+- condition number  kappa = max_i |lambda_i| / min_i |lambda_i|  (inf when an eigenvalue is 0); at a
+  minimum this is lambda_max / lambda_min, and it stays meaningful (>= 1) at saddles and maxima
 - the number of negative eigenvalues, and the point's type from the signs:
   all > 0 minimum-like (convex here), mixed saddle-like, all < 0 maximum-like.
 """
@@ -23,7 +24,7 @@ CURVATURE_TYPES = ("bowl (all curvatures > 0)", "saddle (mixed signs)", "dome (a
 class Curvature(NamedTuple):
     eigenvalues: np.ndarray  # (..., 2) ascending
     eigenvectors: np.ndarray  # (..., 2, 2), column j belongs to eigenvalue j
-    condition_number: np.ndarray  # (...,) lambda_max / |lambda_min|
+    condition_number: np.ndarray  # (...,) max |lambda| / min |lambda|
     n_negative: np.ndarray  # (...,)
     kind: np.ndarray  # (...,) index into CURVATURE_TYPES
 
@@ -50,8 +51,13 @@ def curvature_at(landscape: Landscape, points, tolerance: float = 1e-9) -> Curva
     """Eigen-decomposition of the Hessian at every point of ``points`` (..., 2), in one vectorized call."""
     points = np.asarray(points, dtype=float)
     flat = points.reshape(-1, 2)
-    lam, vec = _eigh_at(landscape.sample_loss, jnp.asarray(flat), landscape.samples, landscape.params)
-    return curvature_from_eigen(np.asarray(lam).reshape(points.shape), np.asarray(vec).reshape(points.shape + (2,)), tolerance)
+    # Pad to a power of two so that paths of every length share a few compiled programs.
+    size = max(1, flat.shape[0])
+    padded = np.zeros((1 << (size - 1).bit_length(), 2))
+    padded[: flat.shape[0]] = flat
+    lam, vec = _eigh_at(landscape.sample_loss, jnp.asarray(padded), landscape.samples, landscape.params)
+    lam, vec = np.asarray(lam)[: flat.shape[0]], np.asarray(vec)[: flat.shape[0]]
+    return curvature_from_eigen(lam.reshape(points.shape), vec.reshape(points.shape + (2,)), tolerance)
 
 
 def curvature_from_eigen(lam: np.ndarray, vec: np.ndarray, tolerance: float = 1e-9) -> Curvature:
@@ -62,9 +68,11 @@ def curvature_from_eigen(lam: np.ndarray, vec: np.ndarray, tolerance: float = 1e
     kind = np.where(
         positive.all(-1), 0, np.where(negative.all(-1), 2, np.where(positive.any(-1) & negative.any(-1), 1, 3))
     )
+    magnitudes = np.abs(lam)
+    smallest = magnitudes.min(axis=-1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        kappa = np.abs(lam[..., -1]) / np.abs(lam[..., 0])
-    kappa = np.where(np.abs(lam[..., 0]) <= tolerance * scale[..., 0], np.inf, kappa)
+        kappa = magnitudes.max(axis=-1) / smallest
+    kappa = np.where(smallest <= tolerance * scale[..., 0], np.inf, kappa)
     return Curvature(lam, vec, kappa, n_negative, kind)
 
 

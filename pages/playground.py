@@ -6,10 +6,16 @@ import streamlit as st
 from analysis.summary import divergence_explanation, race_table, trajectories_frame
 from optimizers import OPTIMIZERS
 from ui import charts
+from ui.charts import animation_html
+from ui.theme import chart_config
 from ui.compute import landscape_from, loss_grid, race
 from ui.controls import landscape_picker, optimizer_picker, run_settings_controls, start_controls
+from ui.playground_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
+from ui.presets import challenge_box, preset_picker
+from ui.urlstate import share_box
 
 st.title("Optimizer playground")
+preset_picker(PRESETS, CONTROLLED_KEYS, key="preset")
 
 # A click on the map (handled below) stores a new start; apply it before the start inputs exist.
 pending = st.session_state.pop("pending_start", None)
@@ -18,6 +24,7 @@ if pending is not None:
     st.session_state[f"start_x_{key}"], st.session_state[f"start_y_{key}"] = x, y
 
 with st.sidebar:
+    challenge = challenge_box(CHALLENGES, CONTROLLED_KEYS, key="challenge")
     st.header("Landscape")
     landscape_key, landscape_settings = landscape_picker()
     landscape = landscape_from(landscape_key, landscape_settings)
@@ -40,6 +47,11 @@ trajectories = {k: r[0] for k, r in results.items()}
 curvatures = {k: r[1] for k, r in results.items()}
 paths = {k: t.path(0) for k, t in trajectories.items()}
 grid = loss_grid(landscape_key, landscape_settings)
+
+if challenge is not None:
+    solved, message = challenge.check(trajectories, {"landscape": landscape_key, "settings": dict(landscape_settings), "run": run})
+    (st.success if solved else st.info)(f"**Challenge — {challenge.title}.** {message}",
+                                        icon=":material/emoji_events:" if solved else ":material/flag:")
 
 for key, traj in trajectories.items():
     explanation = divergence_explanation(landscape, traj)
@@ -76,11 +88,10 @@ with left:
     fig = charts.contour_map(landscape, grid, "Contour map: paths and Hessian eigenvectors", click_grid=True)
     charts.add_paths(fig, paths, names, step)
     charts.add_eigenvector_arrows(fig, landscape, current, current_curv)
-    event = st.plotly_chart(fig, key="contour", on_select="rerun", selection_mode="points",
-                            config={"toImageButtonOptions": {"format": "png", "scale": 2}})
+    event = st.plotly_chart(fig, key="contour", on_select="rerun", selection_mode="points", config=chart_config())
     st.caption("Click anywhere on the map to start the race there. Eigenvector bars: solid = curving up, dashed = curving down.")
 with right:
-    st.plotly_chart(charts.surface_figure(landscape, grid, paths, names, step), key="surface")
+    st.plotly_chart(charts.surface_figure(landscape, grid, paths, names, step), key="surface", config=chart_config())
 
 points = (event or {}).get("selection", {}).get("points", []) if event else []
 if points:
@@ -95,15 +106,15 @@ with c1:
     best = min([m.loss for m in landscape.minima() if m.loss is not None] or [min(float(t.losses(0).min()) for t in trajectories.values())])
     gaps = {k: np.maximum(t.losses(0) - best, 1e-16) for k, t in trajectories.items()}
     st.plotly_chart(charts.series_figure(gaps, names, "Loss above the best minimum", "L − L* (log scale)", step=step),
-                    key="loss")
+                    key="loss", config=chart_config())
 with c2:
     st.plotly_chart(charts.series_figure({k: t.grad_norms(0) for k, t in trajectories.items()}, names,
-                                         "Gradient norm", "|∇L| (log scale)", step=step), key="grad_norm")
+                                         "Gradient norm", "|∇L| (log scale)", step=step), key="grad_norm", config=chart_config())
 with c3:
     first_order = [k for k in chosen if OPTIMIZERS[k].family == "first-order"]
     limits = {"2/η (first-order)": trajectories[first_order[0]].learning_rates(0)} if first_order else {}
     st.plotly_chart(charts.stability_figure({k: c.lambda_max for k, c in curvatures.items()}, limits, names, step),
-                    key="stability")
+                    key="stability", config=chart_config())
     st.caption("Gradient descent on the local quadratic is stable while λ_max < 2/η.")
 
 # ---- table, export, animation, code ----------------------------------------------------------
@@ -112,12 +123,21 @@ table = race_table(landscape, trajectories, names)
 st.dataframe(table, hide_index=True, width="stretch",
              column_config={c: st.column_config.NumberColumn(format="%.3e") for c in
                             ("final loss", "distance to nearest minimum", "final |grad|")})
-csv = trajectories_frame(trajectories, names, landscape).to_csv(index=False).encode()
-st.download_button("Download trajectories (CSV)", csv, file_name=f"race_{landscape_key}.csv", mime="text/csv",
-                   key="download_csv", icon=":material/download:")
+animation = charts.animation_figure(landscape, grid, paths, names)
+e1, e2, e3 = st.columns(3)
+with e1:
+    st.download_button("Trajectories and curvature (CSV)",
+                       lambda: trajectories_frame(trajectories, names, landscape).to_csv(index=False).encode(), file_name=f"race_{landscape_key}.csv", mime="text/csv",
+                       key="download_csv", icon=":material/download:", width="stretch")
+with e2:
+    st.download_button("Animated race (HTML for slides)", lambda: animation_html(animation), file_name=f"race_{landscape_key}.html",
+                       mime="text/html", key="download_html", icon=":material/movie:", width="stretch")
+with e3:
+    share_box()
+st.caption("The camera icon on each chart saves it as an image (format: sidebar → Chart image format).")
 
 with st.expander("Animation: watch the race", expanded=False):
-    st.plotly_chart(charts.animation_figure(landscape, grid, paths, names), key="animation")
+    st.plotly_chart(animation, key="animation", config=chart_config())
 
 st.subheader("Update rules")
 for key in chosen:

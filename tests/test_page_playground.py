@@ -153,3 +153,63 @@ def test_presentation_mode_enlarges_type_and_lines():
     big = json.loads(at.get("plotly_chart")[2].proto.spec)
     assert big["layout"]["font"]["size"] >= 18 > normal["layout"]["font"]["size"]
     assert big["data"][0]["line"]["width"] > normal["data"][0]["line"]["width"]
+
+
+@pytest.mark.parametrize("name", ["corridor", "newton_saddle", "too_large", "cliff", "minibatch"])
+def test_presets_load_their_view(name):
+    from ui.playground_presets import PRESETS
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.run()
+    at.button(key=f"preset_{name}").click().run()
+    ok(at)
+    preset = PRESETS[name].values
+    assert at.selectbox(key="landscape").value == preset["landscape"]
+    assert at.multiselect(key="optimizers").value == preset["optimizers"]
+    if "lr" in preset:
+        assert at.select_slider(key="lr").value == preset["lr"]
+    contour = figures(at)[0]
+    shown = {t.get("name") for t in contour["data"]}
+    assert {OPTIMIZERS[k].name for k in preset["optimizers"]} <= shown
+    if name == "newton_saddle":
+        table = at.dataframe[0].value.set_index("optimizer")
+        assert table.loc["Newton", "final loss"] == pytest.approx(0.0, abs=1e-12)  # sits on the saddle
+    if name == "too_large":
+        assert any("> 2" in e.value for e in at.error)
+
+
+def test_momentum_challenge_is_checked_against_the_run():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.run()
+    at.selectbox(key="challenge").set_value("momentum").run()
+    at.button(key="challenge_setup").click().run()
+    ok(at)
+    assert any("Not yet" in i.value for i in at.info)
+    at.select_slider(key="lr").set_value(0.1).run()
+    at.slider(key="momentum").set_value(0.5).run()
+    ok(at)
+    assert any("Solved" in s.value for s in at.success)
+
+
+def test_exports_parse():
+    import io
+
+    import pandas as pd
+
+    from analysis.summary import trajectories_frame
+    from landscapes import get_landscape
+    from optimizers import RunSettings, run_race
+    from ui.charts import animation_figure, animation_html
+
+    landscape = get_landscape("quadratic")
+    results = run_race(landscape, ["sgd", "adam"], RunSettings(n_steps=50))
+    names = {"sgd": "GD / SGD", "adam": "Adam"}
+    frame = pd.read_csv(io.StringIO(trajectories_frame(results, names, landscape).to_csv(index=False)))
+    assert set(frame["optimizer"]) == {"GD / SGD", "Adam"}
+    assert len(frame) == 2 * 51
+    assert {"x", "y", "loss", "grad_norm", "lr", "lambda_min", "lambda_max", "condition_number"} <= set(frame.columns)
+    assert frame.loc[frame.optimizer == "GD / SGD", "loss"].iloc[0] == pytest.approx(float(landscape.loss(landscape.default_start)))
+    grid = landscape.grid(40)
+    html = animation_html(animation_figure(landscape, grid, {k: r.path(0) for k, r in results.items()}, names)).decode()
+    assert "<html>" in html[:200] and "Plotly.newPlot" in html and "addFrames" in html
+    assert "cdn.plot.ly" not in html  # self-contained: plotly.js is inlined

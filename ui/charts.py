@@ -231,3 +231,8 @@ def animation_figure(landscape: Landscape, grid, paths: dict, names: dict, n_fra
     )
     fig.update_layout(margin=dict(b=110))
     return fig
+
+
+def animation_html(fig: go.Figure) -> bytes:
+    """A self-contained HTML file (plotly.js inlined) that plays the animation offline, for slides."""
+    return fig.to_html(include_plotlyjs=True, full_html=True, auto_play=False).encode()

@@ -12,6 +12,7 @@ from landscapes import LANDSCAPES, get_landscape
 from landscapes.networks import TANH_TARGETS
 from optimizers import OPTIMIZERS, SCHEDULES
 from optimizers.engine import MAX_STEPS, SAMPLING, RunSettings
+from ui.urlstate import LABELS
 
 
 def log_values(low_exp: int, high_exp: int, mantissas=(1, 1.5, 2, 3, 5, 7)) -> list[float]:
@@ -24,6 +25,8 @@ LEARNING_RATES = log_values(-5, 1)
 EPSILONS = [1e-12, 1e-10, 1e-8, 1e-7, 1e-6, 1e-4, 1e-3, 1e-2, 1e-1]
 BETA2S = [0.5, 0.8, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9999]
 CURVATURES = log_values(-2, 3, (1, 2, 5))
+SAMPLING_LABELS = {"shuffle": "shuffled epochs (without replacement)", "replacement": "with replacement",
+                   "sorted": "sorted order (no shuffle)"}
 
 
 def fmt(value: float) -> str:
@@ -41,6 +44,7 @@ def log_slider(label: str, key: str, options: list[float], default: float, help:
 
 def landscape_picker(key: str = "landscape", default: str = "quadratic") -> tuple[str, tuple]:
     """Choose a landscape and its settings; returns (landscape key, sorted settings items)."""
+    LABELS[key] = lambda k: LANDSCAPES[k][0]
     choice = st.selectbox("Landscape", list(LANDSCAPES), index=list(LANDSCAPES).index(default),
                           format_func=lambda k: LANDSCAPES[k][0], key=key, bind="query-params")
     settings: dict = {}
@@ -70,6 +74,7 @@ def landscape_picker(key: str = "landscape", default: str = "quadratic") -> tupl
 
 
 def optimizer_picker(key: str = "optimizers", default=("sgd", "momentum", "adam", "newton")) -> list[str]:
+    LABELS[key] = lambda k: OPTIMIZERS[k].name
     chosen = st.multiselect("Optimizers to race", list(OPTIMIZERS), default=list(default),
                             format_func=lambda k: OPTIMIZERS[k].name, key=key, bind="query-params")
     return list(chosen)
@@ -107,9 +112,8 @@ def run_settings_controls(n_samples: int, prefix: str = "", default_lr: float = 
         else:
             batch = 1
             st.caption("This landscape has a single sample: every batch is the full batch.")
-        sampling = st.selectbox("Sampling", SAMPLING, key=f"{k}sampling", bind="query-params",
-                                format_func={"shuffle": "shuffled epochs (without replacement)",
-                                             "replacement": "with replacement", "sorted": "sorted order (no shuffle)"}.get)
+        LABELS[f"{k}sampling"] = SAMPLING_LABELS.get
+        sampling = st.selectbox("Sampling", SAMPLING, key=f"{k}sampling", bind="query-params", format_func=SAMPLING_LABELS.get)
         seed = st.number_input("Seed", 0, 2**31 - 1, 0, key=f"{k}seed", bind="query-params")
         steps = st.number_input("Steps", 1, 1_000_000, 200, 50, key=f"{k}steps", bind="query-params",
                                 help=f"At most {MAX_STEPS} steps run.")

@@ -74,3 +74,9 @@ BASE_CSS = """
 
 def apply_page_style() -> None:
     st.markdown(PRESENTATION_CSS if presentation_on() else BASE_CSS, unsafe_allow_html=True)
+
+
+def chart_config() -> dict:
+    """Plotly config for st.plotly_chart: the camera button saves PNG (2x) or SVG, as chosen in the sidebar."""
+    fmt = st.session_state.get("image_format") or "png"
+    return {"toImageButtonOptions": {"format": fmt, "scale": 2 if fmt == "png" else 1}, "displaylogo": False}

@@ -1,0 +1,91 @@
+"""Shareable views: every widget is bound to the URL (``bind="query-params"``); this module checks the
+link a page was opened with, and offers the current view's link to copy.
+
+Streamlit silently drops a bound parameter whose value is invalid (wrong type, outside a slider's
+range, not an option). A lecturer who pasted a broken link should know, so the first run of a page
+compares what the link asked for with what the widgets now hold and warns about every value that
+was not taken, and about names that no control on the page uses.
+"""
+
+from __future__ import annotations
+
+import math
+from urllib.parse import urlencode, urlsplit
+
+import streamlit as st
+
+_INITIAL = "_url_initial_params"
+_CHECKED = "_url_checked_pages"
+
+#: Labels that a bound widget writes into the URL instead of its value (selectboxes with a
+#: format_func write the label): key -> function value -> label.
+LABELS: dict = {}
+
+#: Parameters that belong to the app frame, valid on every page.
+GLOBAL_KEYS = {"present"}
+
+
+def capture_initial_params(page_id: str) -> None:
+    """Remember the query string and page of the session's first run (app.py calls this)."""
+    if _INITIAL not in st.session_state:
+        st.session_state[_INITIAL] = (page_id, {k: st.query_params.get_all(k) for k in st.query_params})
+
+
+def _matches(raw: str, value, key: str) -> bool:
+    candidates = {str(value)}
+    if isinstance(value, bool):
+        candidates.add(str(value).lower())
+    if key in LABELS:
+        try:
+            candidates.add(str(LABELS[key](value)))
+        except Exception:  # a label function that cannot format this value: no match
+            pass
+    if raw in candidates:
+        return True
+    try:
+        return math.isclose(float(raw), float(value), rel_tol=1e-9, abs_tol=1e-12)
+    except (TypeError, ValueError):
+        return False
+
+
+def check_link(page_id: str, container=None) -> None:
+    """After the first run of the page the session was opened on, warn (in ``container``) about
+    link values that were not taken."""
+    opened_on, params = st.session_state.get(_INITIAL, (None, {}))
+    checked = st.session_state.setdefault(_CHECKED, set())
+    if page_id != opened_on or page_id in checked:
+        return
+    checked.add(page_id)
+    problems = []
+    for key, raws in params.items():
+        if key in GLOBAL_KEYS:
+            continue
+        if key not in st.session_state:
+            problems.append(f"`{key}` is not a setting of this page")
+            continue
+        value = st.session_state[key]
+        values = value if isinstance(value, (list, tuple)) else [value]
+        if isinstance(value, (list, tuple)):
+            ok = len(raws) == len(values) and all(any(_matches(r, v, key) for v in values) for r in raws)
+        else:
+            ok = any(_matches(r, value, key) for r in raws)
+        if not ok:
+            shown = ", ".join(repr(r)[:40] for r in raws)
+            problems.append(f"`{key}` = {shown} is not a valid value; the default is used")
+    if problems:
+        (container or st).warning("Some settings in this link were not used:\n\n- " + "\n- ".join(problems), icon=":material/link_off:")
+
+
+def current_link() -> str:
+    """The URL that reproduces the current view."""
+    base = urlsplit(st.context.url or "")
+    root = f"{base.scheme}://{base.netloc}{base.path}" if base.netloc else base.path
+    query = urlencode([(k, v) for k in st.query_params for v in st.query_params.get_all(k)])
+    return root + ("?" + query if query else "")
+
+
+def share_box() -> None:
+    """A "copy link" control: the current view's URL in a code box with a copy button."""
+    with st.popover("Share this view", icon=":material/link:"):
+        st.caption("Copy this link: it opens the page with exactly these settings.")
+        st.code(current_link(), language=None, wrap_lines=True)
