@@ -58,3 +58,35 @@ def test_a_click_on_the_contour_map_moves_the_start_point(app_server, page):
                    return [t.x[0], t.y[0]]; }""")
     assert abs(path[0] - float(start_x.input_value())) < 1e-9 and abs(path[1] - float(start_y.input_value())) < 1e-9
     screenshot(page, "playground_after_click")
+
+
+def test_the_first_session_after_a_server_start_may_open_a_page_url_directly(browser):
+    """A folder named pages/ makes Streamlit run a page alone (legacy mode) until app.py has run once;
+    the very first visitor of a page URL must still get app.py's frame (navigation, wide layout)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT, free_port, wait_for_health
+    from ui.navigation import available_pages
+
+    target = next(p for p in available_pages() if p.url_path)
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+                               "--server.address", "127.0.0.1", "--server.headless", "true"],
+                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_for_health(url, 120, server)
+        page = context.new_page()
+        page.goto(f"{url}/{target.url_path}")
+        wait_for_charts(page, 1)
+        wait_until_idle(page)
+        assert_no_exception(page)
+        nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+        assert "Optimizer playground" in nav and target.title in nav  # app.py's navigation, not the legacy list
+        assert page.locator('[data-testid="stSidebar"]').get_by_text("Presentation mode").count() == 1
+    finally:
+        context.close()
+        server.terminate()
+        server.wait(20)
