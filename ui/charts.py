@@ -30,14 +30,21 @@ def style(fig: go.Figure, title: str | None = None, height: int = 420, legend: b
     return fig
 
 
-def contour_values(landscape: Landscape, Z: np.ndarray) -> tuple[np.ndarray, str]:
-    """What the map colours: log10(L - L_min + delta) on surfaces spanning many decades, else L."""
+def loss_transform(landscape: Landscape, Z: np.ndarray):
+    """(function, label) mapping losses to what maps colour: log10(L - L* + delta) on surfaces that
+    span many decades (L* and delta fixed from the grid ``Z``, so paths use the same scale), else L."""
     if not landscape.log_contours:
-        return Z, "loss"
+        return (lambda values: np.asarray(values, dtype=float)), "loss"
     finite = Z[np.isfinite(Z)]
     low = min([float(finite.min())] + [p.loss for p in landscape.minima() if p.loss is not None])
     delta = 1e-4 * max(float(finite.max()) - low, 1e-12)
-    return np.log10(np.maximum(Z - low, 0.0) + delta), "log₁₀(L − L*)"
+    return (lambda values: np.log10(np.maximum(np.asarray(values, dtype=float) - low, 0.0) + delta)), "log₁₀(L − L*)"
+
+
+def contour_values(landscape: Landscape, Z: np.ndarray) -> tuple[np.ndarray, str]:
+    """What the map colours at the grid ``Z`` and the colour bar's label."""
+    transform, label = loss_transform(landscape, np.asarray(Z))
+    return transform(Z), label
 
 
 def contour_map(landscape: Landscape, grid, title: str | None = None, click_grid: bool = False, height: int = 560) -> go.Figure:
@@ -135,28 +142,32 @@ def add_eigenvector_arrows(fig: go.Figure, landscape: Landscape, points: dict, c
 
 
 def surface_figure(landscape: Landscape, grid, paths: dict, names: dict, step: int | None = None, height: int = 560) -> go.Figure:
+    """The loss surface over the domain with each path drawn on it (points outside the domain are left out)."""
     xs, ys, Z = grid
-    values, label = contour_values(landscape, np.asarray(Z))
+    transform, label = loss_transform(landscape, np.asarray(Z))
+    values = transform(Z)
     fig = go.Figure(
         go.Surface(x=xs, y=ys, z=values, colorscale="Viridis", opacity=0.9, showscale=False, name="loss",
                    contours=dict(z=dict(show=True, usecolormap=True, project=dict(z=True))))
     )
     s = sizes()
-    z_min = float(np.nanmin(values))
+    (x0, x1), (y0, y1) = landscape.domain
+    z_low, z_high = float(np.nanmin(values)), float(np.nanmax(values))
     for key, path in paths.items():
         n = len(path) if step is None else min(step + 1, len(path))
-        shown = path[:n]
-        z_path = landscape.loss(shown)
-        z_path = np.asarray(contour_values(landscape, np.asarray(z_path))[0]) if landscape.log_contours else np.asarray(z_path)
-        (x0, x1), (y0, y1) = landscape.domain
+        shown = np.array(path[:n], dtype=float)
         inside = (shown[:, 0] >= x0) & (shown[:, 0] <= x1) & (shown[:, 1] >= y0) & (shown[:, 1] <= y1)
-        z_path = np.where(inside, np.maximum(z_path, z_min), np.nan)
+        z_path = np.clip(transform(landscape.loss(shown)), z_low, z_high)
+        shown[~inside] = np.nan
+        z_path = np.where(inside, z_path, np.nan)
         fig.add_trace(
             go.Scatter3d(x=shown[:, 0], y=shown[:, 1], z=z_path, mode="lines+markers", name=names.get(key, key),
                          line=dict(color=optimizer_color(key), width=s["line"] + 3),
-                         marker=dict(size=2.5, color=optimizer_color(key)))
+                         marker=dict(size=2.5, color=optimizer_color(key)), connectgaps=False)
         )
-    fig.update_layout(scene=dict(xaxis_title=landscape.axis_labels[0], yaxis_title=landscape.axis_labels[1], zaxis_title=label,
+    fig.update_layout(scene=dict(xaxis=dict(title=landscape.axis_labels[0], range=[x0, x1]),
+                                 yaxis=dict(title=landscape.axis_labels[1], range=[y0, y1]),
+                                 zaxis=dict(title=label, range=[z_low, z_high]),
                                  camera=dict(eye=dict(x=1.4, y=-1.5, z=1.1))))
     style(fig, None, height)
     fig.update_layout(margin=dict(l=0, r=0, t=10, b=0))
