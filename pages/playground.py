@@ -59,7 +59,7 @@ for key, traj in trajectories.items():
         st.error(f"**{names[key]}** — {explanation}", icon=":material/error:")
 
 longest = max(len(p) for p in paths.values()) - 1
-step = st.slider("Step (moves every view)", 0, max(longest, 1), max(longest, 1), key="step",
+step = st.slider("Step (moves every view)", 0, max(longest, 1), max(longest, 1), key="step", bind="query-params",
                  help="Scrub through the run: the maps, markers and readouts follow.") if longest > 0 else 0
 step = min(step, longest)
 
@@ -72,7 +72,8 @@ for col, key in zip(cols, chosen):
     kappa = curv.condition_number[i]
     with col:
         st.markdown(f"**{names[key]}** · step {i}")
-        st.metric("loss", f"{trajectories[key].losses(0)[i]:.4g}")
+        value = float(trajectories[key].losses(0)[i])
+        st.metric("loss", "≈ 0" if abs(value) < 1e-14 else f"{value:.4g}", help="Rounding makes values below 1e-14 meaningless.")
         st.caption(
             f"λ = {lam[0]:.3g}, {lam[1]:.3g} · κ = {'∞' if not np.isfinite(kappa) else f'{kappa:.3g}'} · "
             f"{curv.kind_names()[i]} · |∇L| = {trajectories[key].grad_norms(0)[i]:.3g}"
