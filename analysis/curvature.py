@@ -16,7 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from landscapes.base import Landscape, mean_loss
+from landscapes.base import Landscape, mean_loss, padded_length
 
 CURVATURE_TYPES = ("bowl (all curvatures > 0)", "saddle (mixed signs)", "dome (all curvatures < 0)", "flat direction (a zero curvature)")
 
@@ -51,9 +51,8 @@ def curvature_at(landscape: Landscape, points, tolerance: float = 1e-9) -> Curva
     """Eigen-decomposition of the Hessian at every point of ``points`` (..., 2), in one vectorized call."""
     points = np.asarray(points, dtype=float)
     flat = points.reshape(-1, 2)
-    # Pad to a power of two so that paths of every length share a few compiled programs.
-    size = max(1, flat.shape[0])
-    padded = np.zeros((1 << (size - 1).bit_length(), 2))
+    # Padded so that paths of every length share a few compiled programs.
+    padded = np.zeros((padded_length(flat.shape[0]), 2))
     padded[: flat.shape[0]] = flat
     lam, vec = _eigh_at(landscape.sample_loss, jnp.asarray(padded), landscape.samples, landscape.params)
     lam, vec = np.asarray(lam)[: flat.shape[0]], np.asarray(vec)[: flat.shape[0]]

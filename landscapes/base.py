@@ -71,22 +71,26 @@ class Landscape:
     def per_sample_losses(self, theta) -> jax.Array:
         return per_sample_losses(self.sample_loss, jnp.asarray(theta, dtype=jnp.float64), self.samples, self.params)
 
-    def loss(self, theta) -> jax.Array:
-        """Mean loss at one point (2,) or at many points (..., 2)."""
-        theta = jnp.asarray(theta, dtype=jnp.float64)
-        flat = theta.reshape(-1, 2)
-        values = _batched_mean_loss(self.sample_loss, flat, self.samples, self.params)
-        return values.reshape(theta.shape[:-1])
+    def loss(self, theta) -> np.ndarray:
+        """Mean loss at one point (2,) or at many points (..., 2), as NumPy."""
+        return self._at_points(_batched_mean_loss, theta, ())
 
-    def gradient(self, theta) -> jax.Array:
-        theta = jnp.asarray(theta, dtype=jnp.float64)
-        flat = theta.reshape(-1, 2)
-        return _batched_gradient(self.sample_loss, flat, self.samples, self.params).reshape(theta.shape)
+    def gradient(self, theta) -> np.ndarray:
+        return self._at_points(_batched_gradient, theta, (2,))
 
-    def hessian(self, theta) -> jax.Array:
-        theta = jnp.asarray(theta, dtype=jnp.float64)
+    def hessian(self, theta) -> np.ndarray:
+        return self._at_points(_batched_hessian, theta, (2, 2))
+
+    def _at_points(self, batched, theta, trailing: tuple) -> np.ndarray:
+        """Apply a compiled batched function to points (..., 2), padded to ``padded_length`` points so
+        that paths of every length share a few compiled programs (no recompile per length)."""
+        theta = np.asarray(theta, dtype=np.float64)
         flat = theta.reshape(-1, 2)
-        return _batched_hessian(self.sample_loss, flat, self.samples, self.params).reshape(theta.shape + (2,))
+        n = flat.shape[0]
+        padded = np.zeros((padded_length(n), 2))
+        padded[:n] = flat
+        values = np.asarray(batched(self.sample_loss, jnp.asarray(padded), self.samples, self.params))[:n]
+        return values.reshape(theta.shape[:-1] + trailing)
 
     def minibatch_gradient(self, theta, indices) -> jax.Array:
         """Gradient of the mean loss over the samples ``indices`` only."""
@@ -107,6 +111,18 @@ class Landscape:
 
     def with_critical_points(self, points) -> "Landscape":
         return replace(self, critical_points=tuple(points))
+
+
+#: Lengths that point batches are padded to: 1 + each trajectory step bucket, so every prefix of a
+#: trajectory (the step scrubber) and the whole trajectory share one compiled program.
+PADDED_LENGTHS = (1, 51, 101, 201, 501, 1001, 2001, 5001)
+
+
+def padded_length(n: int) -> int:
+    for length in PADDED_LENGTHS:
+        if n <= length:
+            return length
+    return 1 << (n - 1).bit_length()
 
 
 # ---- compiled building blocks (module level: compiled once per sample_loss and shape) ---------
