@@ -38,6 +38,8 @@ DEFAULT_LR = 1e-3
 FIRST_LANDSCAPES = ("quadratic", "rosenbrock")
 GRID_RESOLUTION = 120
 
+_REPORTED: set[str] = set()
+
 
 def configure_jax_cache(cache_dir: str | os.PathLike | None = None) -> Path | None:
     """Point JAX's persistent compilation cache at ``cache_dir`` and cache every program.
@@ -53,11 +55,14 @@ def configure_jax_cache(cache_dir: str | os.PathLike | None = None) -> Path | No
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        print(f"warmup: no persistent JAX cache ({path}: {error})", file=sys.stderr)
+        if str(path) not in _REPORTED:  # once per process, not on every rerun
+            _REPORTED.add(str(path))
+            print(f"warmup: no persistent JAX cache ({path}: {error})", file=sys.stderr)
         return None
     if jax.config.jax_compilation_cache_dir != str(path):
         jax.config.update("jax_compilation_cache_dir", str(path))
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    if jax.config.jax_persistent_cache_min_compile_time_secs != 0:
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     return path
 
 

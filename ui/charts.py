@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 
 from analysis.curvature import Curvature
 from landscapes.base import Landscape
-from ui.theme import CRITICAL_POINT_SYMBOLS, SEQUENCE, optimizer_color, optimizer_dash, sizes
+from ui.theme import CRITICAL_POINT_SYMBOLS, SEQUENCE, optimizer_color, optimizer_dash, presentation_on, sizes
 
 CLICK_GRID = 36  # the invisible marker grid that turns a click on a map into a start point
 
@@ -17,12 +17,12 @@ def style(fig: go.Figure, title: str | None = None, height: int = 420, legend: b
     fig.update_layout(
         title=dict(text=title, font=dict(size=s["title"])) if title else None,
         height=height,
-        margin=dict(l=60, r=20, t=60 if title else 20, b=60),
+        margin=dict(l=60, r=20, t=60 if title else 20, b=110 if presentation_on() else 80),
         font=dict(size=s["font"], color="#111111"),
         template="plotly_white",
         showlegend=legend,
         legend=dict(font=dict(size=s["font"]), bgcolor="rgba(255,255,255,0.8)", orientation="h",
-                    yanchor="top", y=-0.16, xanchor="left", x=0),
+                    yanchor="top", y=-0.24 if presentation_on() else -0.2, xanchor="left", x=0),
         colorway=SEQUENCE,
     )
     fig.update_xaxes(tickfont=dict(size=s["tick"]), title_font=dict(size=s["font"]))

@@ -1,0 +1,191 @@
+"""Second-order methods: Newton's step at its best and worst, its repairs (damping, |H|), the
+approximate methods (BFGS, nonlinear CG) against GD and Adam, and what the exact Hessian costs."""
+
+import inspect
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from analysis import second_order as so
+from analysis import second_order_cost as cost
+from analysis.curvature import curvature_at
+from optimizers import OPTIMIZERS, RunSettings
+from ui import charts
+from ui import charts_curvature as cc
+from ui.compute import loss_grid
+from ui.compute_curvature import hessian_cost, scene_runs
+from ui.controls import LEARNING_RATES, log_slider, log_values
+
+TOLERANCE = 1e-6
+GD_DEFAULT_LR = {"quadratic": 0.05, "rosenbrock": 0.001, "saddle": 0.05, "flat": 0.5}
+NAMES = {key: OPTIMIZERS[key].name for key in so.METHODS if key in OPTIMIZERS} | {"conjugate_gradient": so.CG_NAME}
+
+st.title("Second-order methods")
+
+pending = st.session_state.pop("newton_pending_start", None)
+if pending is not None:
+    scene_key, x, y = pending
+    st.session_state[f"newton_start_x_{scene_key}"], st.session_state[f"newton_start_y_{scene_key}"] = x, y
+
+with st.sidebar:
+    st.header("Scene")
+    scene_key = st.selectbox("What to show", list(so.SCENES), format_func=lambda k: so.SCENES[k].title,
+                             key="newton_scene", bind="query-params")
+    scene = so.SCENES[scene_key]
+    landscape = so.scene_landscape(scene_key)
+    (x0, x1), (y0, y1) = landscape.domain
+    c1, c2 = st.columns(2)
+    with c1:
+        sx = st.number_input("Start x", x0, x1, float(scene.start[0]), 0.05, format="%.3f",
+                             key=f"newton_start_x_{scene_key}", bind="query-params")
+    with c2:
+        sy = st.number_input("Start y", y0, y1, float(scene.start[1]), 0.05, format="%.3f",
+                             key=f"newton_start_y_{scene_key}", bind="query-params")
+    start = (float(sx), float(sy))
+    st.header("Methods")
+    methods = st.multiselect("Compare", list(so.METHODS), default=list(so.METHODS), format_func=NAMES.get,
+                             key="newton_methods", bind="query-params")
+    newton_lr = st.slider("Newton-family step size", 0.1, 1.5, 1.0, 0.05, key="newton_step_size", bind="query-params",
+                          help="1 is the pure Newton step.")
+    damping = log_slider("Damping μ (damped / saddle-free)", "newton_damping", log_values(-3, 1, (1, 3)), 0.1)
+    gd_lr = log_slider("GD learning rate", f"newton_gd_lr_{scene_key}", LEARNING_RATES, GD_DEFAULT_LR[scene_key])
+    adam_lr = log_slider("Adam learning rate", "newton_adam_lr", LEARNING_RATES, 0.05)
+    steps = st.slider("Iterations", 10, 1000, 200, 10, key="newton_steps", bind="query-params")
+
+st.markdown(
+    "Newton's method replaces the loss by its second-order Taylor model around the current point and jumps to that "
+    "model's critical point. When the model is good, that is a giant leap; when the Hessian is indefinite or nearly "
+    "singular, the same formula sends the parameters to the wrong place."
+)
+st.latex(r"E(\theta+p)\approx E(\theta)+g^\top p+\tfrac12 p^\top H p\ \Rightarrow\ p=-H^{-1}g"
+         r"=-\sum_i \frac{u_i^\top g}{\lambda_i}\,u_i")
+st.info(f"**{scene.title}.** {scene.lesson}", icon=":material/lightbulb:")
+
+# ---- the Newton step at the start ----------------------------------------------------------------------
+step = so.newton_step_at(landscape, start)
+m = st.columns(5)
+m[0].metric("Hessian eigenvalues at the start", f"{step.eigenvalues[0]:.3g}, {step.eigenvalues[1]:.3g}")
+m[1].metric("Curvature type", step.kind.split(" (")[0])
+m[2].metric("|gradient|", f"{np.linalg.norm(step.gradient):.3g}")
+m[3].metric("Newton step length |H⁻¹g|", f"{step.step_length:.3g}")
+m[4].metric("It lands at", "(" + ", ".join("≈0" if abs(v) < 1e-9 else f"{v:.3g}" for v in step.landing) + ")")
+smallest = float(np.min(np.abs(step.eigenvalues)))
+if smallest < 1e-2 * max(float(np.max(np.abs(step.eigenvalues))), 1e-12):
+    st.warning(f"Near-zero eigenvalue: |λ| = {smallest:.3g}, so 1/|λ| = {1 / max(smallest, 1e-300):.3g} multiplies the "
+               "gradient's component along that eigenvector. The step is "
+               f"{step.step_length / max(np.linalg.norm(step.gradient), 1e-300):.3g}× the gradient's length.",
+               icon=":material/warning:")
+if step.eigenvalues[0] < 0:
+    st.warning("The Hessian has a negative eigenvalue here: along that eigenvector Newton's step goes uphill, towards "
+               "the model's maximum, which is why it is attracted to saddles.", icon=":material/warning:")
+
+if not methods:
+    st.info("Choose at least one method in the sidebar.", icon=":material/info:")
+    st.stop()
+settings = RunSettings(lr=float(gd_lr), newton_lr=float(newton_lr), damping=float(damping), n_steps=int(steps))
+with st.spinner("Running the methods..."):
+    runs = scene_runs(scene_key, start, tuple(methods), settings)
+# Adam has its own learning rate: run it separately with the same settings otherwise.
+if "adam" in methods:
+    runs = dict(runs)
+    runs["adam"] = scene_runs(scene_key, start, ("adam",), settings.replace(lr=float(adam_lr)))["adam"]
+
+left, right = st.columns([1.1, 1])
+with left:
+    grid = loss_grid(scene.landscape_key, scene.settings)
+    fig = charts.contour_map(landscape, grid, "Paths from the start (click to move it); arrow: the first Newton step",
+                             click_grid=True, height=560)
+    charts.add_paths(fig, {k: runs[k].path(0) for k in methods}, NAMES)
+    landing = step.landing
+    direction = step.step
+    inside = [t for t in (
+        ((x1 if direction[0] > 0 else x0) - start[0]) / direction[0] if abs(direction[0]) > 1e-300 else np.inf,
+        ((y1 if direction[1] > 0 else y0) - start[1]) / direction[1] if abs(direction[1]) > 1e-300 else np.inf,
+    )]
+    reach = min(1.0, *inside) if np.all(np.isfinite(direction)) else 0.0
+    if reach > 0:
+        cc.add_step_arrow(fig, start, np.asarray(start) + reach * direction,
+                          f"Newton step to ({landing[0]:.3g}, {landing[1]:.3g})")
+    event = st.plotly_chart(fig, key="newton_map", on_select="rerun", selection_mode="points")
+    if reach < 1.0:
+        st.caption(f"The first Newton step leaves the map: it lands at ({landing[0]:.4g}, {landing[1]:.4g}).")
+with right:
+    minimum = min((p.loss for p in landscape.minima() if p.loss is not None), default=None)
+    if minimum is not None:
+        series = {k: runs[k].losses(0) - minimum for k in methods}
+        title, y_title = "Loss above the minimum", "L − L* (log scale)"
+    else:
+        series = {k: np.abs(runs[k].losses(0)) for k in methods}
+        title, y_title = "|Loss| (no minimum on this surface)", "|L| (log scale)"
+    st.plotly_chart(cc.iterations_figure(series, NAMES, title, y_title, height=280, legend=False), key="newton_loss")
+    st.plotly_chart(cc.iterations_figure({k: runs[k].grad_norms(0) for k in methods}, NAMES, "Gradient norm",
+                                         "|∇L| (log scale)", height=280, legend=False), key="newton_grad")
+    st.caption("Colours and dashes as in the map's legend.")
+
+points = (event or {}).get("selection", {}).get("points", []) if event else []
+if points:
+    click = (round(float(points[0]["x"]), 3), round(float(points[0]["y"]), 3))
+    if st.session_state.get("newton_last_click") != click:
+        st.session_state["newton_last_click"] = click
+        st.session_state["newton_pending_start"] = (scene_key, click[0], click[1])
+        st.rerun()
+
+rows = []
+for k in methods:
+    traj = runs[k]
+    final = traj.path(0)[-1]
+    iterations = so.iterations_to_tolerance(traj, TOLERANCE)
+    rows.append({
+        "method": NAMES[k],
+        f"iterations to |∇L| ≤ {TOLERANCE:g}": str(iterations) if iterations is not None else f"not in {steps}",
+        "ends at": f"({final[0]:.4g}, {final[1]:.4g})",
+        "curvature at the end": (str(curvature_at(landscape, final).kind_names()).split(" (")[0]
+                                 if iterations is not None else "no critical point reached"),
+        "final loss": f"{float(traj.losses(0)[-1]):.4g}",
+        "stopped early": f"step {int(traj.diverged_at[0])}" if traj.diverged(0) else "",
+        "Hessian needed": "yes" if k in OPTIMIZERS and OPTIMIZERS[k].needs_hessian else "no",
+    })
+st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+st.caption("Reaching a zero gradient is not the same as reaching a minimum: check the type of the end point.")
+
+with st.expander("The repairs and the approximations: formulas and code"):
+    for k in ("damped_newton", "saddle_free_newton", "bfgs"):
+        st.markdown(f"**{OPTIMIZERS[k].name}**")
+        st.latex(OPTIMIZERS[k].latex)
+        st.code(OPTIMIZERS[k].source(), language="python")
+    st.markdown(f"**{so.CG_NAME}** (Polak–Ribière+, line search from one Hessian-vector product)")
+    st.latex(r"\beta_t=\max\Big(0,\frac{g_t^\top(g_t-g_{t-1})}{\|g_{t-1}\|^2}\Big),\quad d_t=-g_t+\beta_t d_{t-1},\quad "
+             r"\theta_{t+1}=\theta_t+\alpha_t d_t,\ \ \alpha_t\approx\frac{-g_t^\top d_t}{d_t^\top H d_t}")
+    st.code(inspect.getsource(so._conjugate_gradient), language="python")
+
+# ---- cost ----------------------------------------------------------------------------------------------
+st.header("What the exact Hessian costs")
+st.markdown(
+    "A network with d weights has a d × d Hessian: d² numbers to store, and solving H p = −g takes on the order of d³ "
+    "operations. Measured here on random logistic-regression problems of growing size, timed on this server after "
+    "compiling. At a million weights the Hessian alone would need 8 terabytes, which is why large networks use "
+    "methods that never form it."
+)
+st.latex(r"\text{memory}\propto d^2,\qquad \text{building } H \propto N d^2,\qquad \text{solving } Hp=-g \propto d^3")
+max_d = st.number_input("Largest number of parameters d", 16, 1_000_000, 512, 16, key="newton_max_d", bind="query-params")
+if max_d > cost.MAX_DIMENSION:
+    st.warning(f"d = {max_d:,} asked for; the measurement stops at d = {cost.MAX_DIMENSION:,} to keep the server "
+               f"responsive (its Hessian already takes {8 * cost.MAX_DIMENSION**2 / 1e6:.0f} MB).", icon=":material/warning:")
+    max_d = cost.MAX_DIMENSION
+sizes = tuple(int(d) for d in 2 ** np.arange(4, int(np.log2(max_d)) + 1))
+with st.spinner("Timing the gradient, the Hessian and the Newton solve..."):
+    rows = hessian_cost(sizes)
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(cc.cost_figure(rows), key="newton_cost_time")
+with right:
+    st.plotly_chart(cc.memory_figure(rows), key="newton_cost_memory")
+if len(rows) >= 3:
+    d = [r.d for r in rows]
+    m = st.columns(3)
+    m[0].metric("Growth of the Hessian's time", f"d^{cost.growth_exponent(d, [r.hessian_seconds for r in rows]):.2f}")
+    m[1].metric("Growth of the solve's time", f"d^{cost.growth_exponent(d, [r.solve_seconds for r in rows]):.2f}")
+    m[2].metric("Growth of the memory", f"d^{cost.growth_exponent(d, [r.hessian_bytes for r in rows]):.2f}")
+    st.caption("Exponents fitted over the three largest sizes; small sizes are dominated by fixed overheads, and "
+               "timings on a shared server are noisy.")
