@@ -166,7 +166,7 @@ def batch_weights(t, key, n_samples: int, batch_size, sampling):
     return chosen / jnp.sum(chosen)
 
 
-def _run_one(sample_loss, optimizer_key, n_steps, start, seed, samples, params, run):
+def _run_one(sample_loss, optimizer_key, n_steps, start, seed, samples, params, run, all_full_batch):
     optimizer = OPTIMIZERS[optimizer_key]
     n = samples.shape[0]
     key = jax.random.PRNGKey(seed)
@@ -179,7 +179,10 @@ def _run_one(sample_loss, optimizer_key, n_steps, start, seed, samples, params, 
         alive = status == 0
         losses, grads = per_sample(theta, samples, params)
         loss, grad = jnp.mean(losses), jnp.mean(grads, axis=0)
-        weights = batch_weights(t, key, n, run["batch_size"], run["sampling"])
+        # Full batch needs no sampling. ``all_full_batch`` is shared by every trajectory of the call
+        # (not vmapped), so this is a real branch that skips the sampling work.
+        weights = jax.lax.cond(all_full_batch, lambda: jnp.full((n,), 1.0 / n),
+                               lambda: batch_weights(t, key, n, run["batch_size"], run["sampling"]))
         g = weights @ grads
         g = clip_by_value(clip_by_norm(g, run["clip_norm"]), run["clip_value"])
         H = batch_hessian(sample_loss, theta, samples, params, weights) if optimizer.needs_hessian else None
@@ -222,10 +225,10 @@ def _run_one(sample_loss, optimizer_key, n_steps, start, seed, samples, params, 
 
 
 @partial(jax.jit, static_argnums=(0, 1, 2))
-def _run_batch(sample_loss, optimizer_key, n_steps, starts, seeds, samples, params, run):
+def _run_batch(sample_loss, optimizer_key, n_steps, starts, seeds, samples, params, run, all_full_batch):
     TRACE_COUNTS[(getattr(sample_loss, "__name__", str(sample_loss)), optimizer_key, n_steps)] += 1
     one = partial(_run_one, sample_loss, optimizer_key, n_steps)
-    return jax.vmap(one, in_axes=(0, 0, None, None, 0))(starts, seeds, samples, params, run)
+    return jax.vmap(one, in_axes=(0, 0, None, None, 0, None))(starts, seeds, samples, params, run, all_full_batch)
 
 
 def _run_arrays(settings: RunSettings, landscape: Landscape, n_trajectories: int, overrides: dict | None):
@@ -291,8 +294,10 @@ def run_trajectories(
     seeds = jnp.asarray(np.asarray(seeds, dtype=np.uint32).reshape(S))
     run = _run_arrays(settings, landscape, S, overrides)
     bucket = step_bucket(n_steps)
+    n = landscape.n_samples
+    all_full_batch = jnp.asarray(bool(np.all((np.asarray(run["batch_size"]) >= n) & (np.asarray(run["sampling"]) != 1))))
     records, diverged_at, status = _run_batch(
-        landscape.sample_loss, optimizer_key, bucket, starts, seeds, landscape.samples, landscape.params, run
+        landscape.sample_loss, optimizer_key, bucket, starts, seeds, landscape.samples, landscape.params, run, all_full_batch
     )
     thetas, losses, gnorms, batch_gnorms, lrs = (np.asarray(r)[:, : n_steps + 1] for r in records)
     diverged_at = np.minimum(np.asarray(diverged_at), n_steps + 1)
