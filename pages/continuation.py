@@ -1,0 +1,87 @@
+"""Continuation: blur the loss, optimize the easy version, then sharpen it."""
+
+import numpy as np
+import streamlit as st
+
+from analysis.continuation import CONTINUATION_STEPS, MAX_STAGES, QUADRATURE_ORDER, RUN_ORDER
+from ui import charts
+from ui import charts_nonconvex as nc
+from ui import compute_nonconvex as compute
+from ui.controls import log_slider, log_values
+
+N_STARTS = 256
+
+st.title("Continuation: optimize a smoothed loss first")
+st.markdown("A loss full of small bumps traps gradient descent in whichever dent it starts near. Blurring the loss "
+            "removes bumps narrower than the blur, leaving the broad shape that points toward the good region. "
+            "**Continuation** minimizes the blurred loss first and then sharpens it stage by stage, each stage starting "
+            "where the previous one stopped, the same idea as teaching a network easy examples before hard ones.")
+st.latex(r"L_\sigma(\theta) = \mathbb E_{z\sim\mathcal N(0, I)}\big[L(\theta + \sigma z)\big] \approx "
+         r"\frac1\pi\sum_{j,k} w_j w_k\, L\big(\theta + \sqrt2\,\sigma\,(x_j, x_k)\big)")
+st.markdown(f"computed with Gauss–Hermite nodes $x_j$ and weights $w_j$ ({QUADRATURE_ORDER}² points for the maps, "
+            f"{RUN_ORDER}² inside the descent loops). On the rippled bowl the blur is known exactly: a ripple "
+            "$\\cos(2\\pi u/p)$ shrinks by $e^{-2\\pi^2\\sigma^2/p^2}$ and the bowl only rises by a constant.")
+
+name = st.radio("Loss", list(compute.CONTINUATION_LANDSCAPES), horizontal=True, key="cont_landscape", bind="query-params",
+                format_func=compute.CONTINUATION_LANDSCAPES.get)
+landscape = compute.continuation_landscape(name)
+
+# ---- 1. the blurred loss ------------------------------------------------------------------------
+st.header("1 · The loss, blurred")
+sigma = st.slider("Blur width σ", 0.0, 1.0, 0.3, 0.02, key="cont_sigma", bind="query-params")
+raw = compute.smoothed_grid(name, 0.0)
+blurred = compute.smoothed_grid(name, float(sigma))
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(charts.contour_map(landscape, raw, "The loss L", height=500), key="cont_raw_map")
+with right:
+    st.plotly_chart(charts.contour_map(landscape, blurred, f"Blurred loss L_σ, σ = {sigma:g}", height=500), key="cont_blur_map")
+
+# ---- 2. continuation against direct descent ---------------------------------------------------------
+st.header("2 · Continuation against direct gradient descent")
+st.markdown(f"{N_STARTS} random starts; both methods take the same {CONTINUATION_STEPS} gradient steps with the same "
+            "learning rate. Direct descent uses the true loss throughout; continuation splits the steps into stages "
+            "with shrinking σ, the last stage on the true loss. A run succeeds when it ends at the global minimum.")
+c1, c2, c3, c4 = st.columns(4)
+with c1:
+    sigma0 = st.slider("First blur σ₀", 0.05, 1.0, 0.5, 0.05, key="cont_sigma0", bind="query-params")
+with c2:
+    stages_asked = st.number_input("Stages", 1, 1000, 6, key="cont_stages", bind="query-params",
+                                   help="σ falls geometrically from σ₀ to σ₀/10, then a last stage at σ = 0.")
+with c3:
+    lr = log_slider("Learning rate η", "cont_lr", log_values(-3, -1, (1, 2, 3, 5)), 0.03)
+with c4:
+    seed = st.number_input("Seed for the starts", 0, 10_000, 1, key="cont_seed", bind="query-params")
+if stages_asked > MAX_STAGES:
+    st.warning(f"{stages_asked} stages asked for; at most {MAX_STAGES} are used.", icon=":material/warning:")
+n_stages = int(min(stages_asked, MAX_STAGES))
+with st.spinner("Running both methods from every start..."):
+    result = compute.continuation_compare(name, float(sigma0), n_stages, float(lr), int(seed), N_STARTS)
+cont_rate, direct_rate = float(result.continuation_success.mean()), float(result.direct_success.mean())
+c1, c2, c3 = st.columns(3)
+c1.metric("Direct descent reaches the global minimum", f"{100 * direct_rate:.0f} %")
+c2.metric("Continuation reaches it", f"{100 * cont_rate:.0f} %", delta=f"{100 * (cont_rate - direct_rate):+.0f} points")
+c3.metric("Median final loss: direct → continuation",
+          f"{np.median(result.direct_loss):.3g} → {np.median(result.continuation_loss):.3g}")
+bad = ~np.isfinite(result.continuation_loss) | ~np.isfinite(result.direct_loss)
+if bad.any():
+    st.error(f"{int(bad.sum())} runs produced non-finite values: lower the learning rate.", icon=":material/error:")
+
+starts = result.direct_paths[:, 0]
+left, right = st.columns(2)
+for col, label, ok, paths, key in ((left, "Direct descent", result.direct_success, result.direct_paths, "cont_direct_map"),
+                                   (right, "Continuation", result.continuation_success, result.continuation_paths, "cont_cont_map")):
+    with col:
+        fig = charts.contour_map(landscape, raw, f"{label}: starts coloured by success", height=500)
+        nc.add_start_points(fig, starts[ok], "start → global minimum", "#009E73")
+        nc.add_start_points(fig, starts[~ok], "start → elsewhere", "#D55E00", symbol="x")
+        examples = {f"example path {i + 1}": paths[i] for i in range(3)}
+        nc.add_named_paths(fig, examples, {k: c for k, c in zip(examples, ["#000000", "#F0E442", "#56B4E9"])}, markers=False)
+        st.plotly_chart(fig, key=key)
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(nc.success_figure(["direct descent", "continuation"], [direct_rate, cont_rate]), key="cont_success")
+with right:
+    st.plotly_chart(nc.sigma_figure(result.sigmas), key="cont_schedule")
+st.caption("Too small a first blur leaves the ripples in place; too few steps per stage and the run has not yet "
+           "followed the smooth valley when σ shrinks. Too large a learning rate makes the sharp final stage unstable.")
