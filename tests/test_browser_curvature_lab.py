@@ -80,7 +80,7 @@ def test_conditioning_page_slider_and_rate_map_click(app_server, page):
 
 
 def test_data_normalization_page_slider_changes_the_charts(app_server, page):
-    open_page(page, app_server, "/normalization", 9)
+    open_page(page, app_server, "/data_normalization", 9)
     screenshot(page, "normalization_default", full_page=False)
     show(page, 1, "normalization_condition_numbers")
     show(page, 3, "normalization_weight_space")
@@ -95,7 +95,7 @@ def test_data_normalization_page_slider_changes_the_charts(app_server, page):
 
 
 def test_second_order_page_scene_and_slider(app_server, page):
-    open_page(page, app_server, "/second-order", 5)
+    open_page(page, app_server, "/second_order", 5)
     screenshot(page, "second_order_default", full_page=False)
     show(page, 3, "second_order_cost")
     before = chart_json(page, 0)

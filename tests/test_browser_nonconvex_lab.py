@@ -55,7 +55,7 @@ def load(page, base: str, url_path: str, title: str, charts: int) -> None:
 
 
 def test_two_layer_networks_page(app_server, page):
-    load(page, app_server, "networks", "Two-layer networks", 11)
+    load(page, app_server, "two_layer_networks", "Two-layer networks", 11)
     screenshot(page, "networks_default", full_page=False)
     view(page, 2, "networks_zero_init")
     view(page, 4, "networks_basins")
@@ -72,7 +72,7 @@ def test_two_layer_networks_page(app_server, page):
 
 
 def test_saddles_and_cliffs_page(app_server, page):
-    load(page, app_server, "saddles-cliffs", "Saddles and cliffs", 9)
+    load(page, app_server, "saddles_and_cliffs", "Saddles and cliffs", 9)
     screenshot(page, "saddles_default", full_page=False)
     view(page, 2, "saddles_high_dim")
     view(page, 4, "saddles_minimum_share")

@@ -13,18 +13,23 @@ class PageInfo(NamedTuple):
     title: str
     icon: str
     section: str
-    url_path: str  # "" for the default page, served at the root URL
+    url_path: str  # "" for the default page (served at the root URL); else the script's file stem
+
+#: Why url paths equal the file stems: until app.py has called st.navigation once in a server
+#: process, Streamlit resolves a URL against the legacy pages/ folder by file stem. With equal names
+#: the very first visitor of a page URL reaches that page (ui/__init__.py then reruns it through
+#: app.py); with other names they would meet "Page not found".
 
 
 PAGES = [
     PageInfo("pages/playground.py", "Optimizer playground", ":material/sports_score:", "Race", ""),
     PageInfo("pages/conditioning.py", "Conditioning", ":material/straighten:", "Curvature lab", "conditioning"),
-    PageInfo("pages/data_normalization.py", "Data normalization", ":material/balance:", "Curvature lab", "normalization"),
-    PageInfo("pages/second_order.py", "Second-order methods", ":material/functions:", "Curvature lab", "second-order"),
+    PageInfo("pages/data_normalization.py", "Data normalization", ":material/balance:", "Curvature lab", "data_normalization"),
+    PageInfo("pages/second_order.py", "Second-order methods", ":material/functions:", "Curvature lab", "second_order"),
     PageInfo("pages/minibatches.py", "Minibatches", ":material/shuffle:", "Stochastic lab", "minibatches"),
     PageInfo("pages/schedules.py", "Learning-rate schedules", ":material/timeline:", "Stochastic lab", "schedules"),
-    PageInfo("pages/two_layer_networks.py", "Two-layer networks", ":material/hub:", "Non-convex lab", "networks"),
-    PageInfo("pages/saddles_and_cliffs.py", "Saddles and cliffs", ":material/landscape:", "Non-convex lab", "saddles-cliffs"),
+    PageInfo("pages/two_layer_networks.py", "Two-layer networks", ":material/hub:", "Non-convex lab", "two_layer_networks"),
+    PageInfo("pages/saddles_and_cliffs.py", "Saddles and cliffs", ":material/landscape:", "Non-convex lab", "saddles_and_cliffs"),
     PageInfo("pages/continuation.py", "Continuation", ":material/blur_on:", "Non-convex lab", "continuation"),
 ]
 
