@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from landscapes import analytic, networks
+from landscapes import analytic, networks, regression
 from landscapes.base import CriticalPoint, Landscape
 from landscapes.critical_points import classify_eigenvalues, complete_critical_points, find_critical_points
 
@@ -27,6 +27,8 @@ LANDSCAPES = {
     "beale": ("Beale", analytic.beale),
     "two_layer_linear": ("Two-layer linear network", networks.two_layer_linear),
     "two_layer_tanh": ("Two-layer tanh network", networks.two_layer_tanh),
+    "linear_regression": ("Linear regression (slope, intercept)", regression.linear_regression),
+    "logistic_regression": ("Logistic regression (2 weights)", regression.logistic_regression),
 }
 
 

@@ -64,7 +64,7 @@ def landscape_picker(key: str = "landscape", default: str = "quadratic") -> tupl
             noise = st.slider("Target noise", 0.0, 1.0, 0.1, 0.05, key=f"{key}_noise", bind="query-params")
         target = st.selectbox("Target function", list(TANH_TARGETS), key=f"{key}_target", bind="query-params")
         settings.update(n_samples=int(n), noise=float(noise), target=target)
-    if choice not in ("two_layer_linear", "two_layer_tanh"):
+    if choice not in ("two_layer_linear", "two_layer_tanh", "linear_regression", "logistic_regression"):
         default_noise = get_landscape(choice).settings.get("noise", 1.0)
         noise = st.slider("Per-sample gradient noise", 0.0, float(max(10.0, 4 * default_noise)), float(default_noise),
                           float(default_noise) / 10 or 0.1, key=f"{key}_{choice}_noise", bind="query-params",

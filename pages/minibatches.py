@@ -1,0 +1,294 @@
+"""Minibatches: how noisy a minibatch gradient is, what a bigger batch buys, and why the order of the data matters."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from analysis.gradient_noise import finite_population_factor, steps_per_epoch
+from optimizers.engine import SAMPLING
+from ui import charts_stochastic as charts
+from ui.compute_stochastic import (
+    DATASET_SIZES,
+    DUEL_STEPS,
+    LANDSCAPES,
+    SAMPLING_NAMES,
+    batch_size_race,
+    best_loss,
+    landscape_for,
+    loss_grid,
+    momentum_vs_batch,
+    noise_at,
+    sampling_race,
+)
+from ui.controls import LEARNING_RATES, fmt, nearest
+from ui.theme import SEQUENCE, optimizer_color
+
+st.title("Minibatches")
+st.markdown(
+    "Training losses are averages over a dataset. A **minibatch** replaces that average by the average over "
+    "B samples picked at random: a step costs B gradient evaluations instead of N, and in exchange the "
+    "direction is only right *on average*. Every landscape here is a mean over N real samples, so the "
+    "batches below are real subsets of the data."
+)
+st.latex(r"\hat g_B = \frac1B\sum_{n\in\mathcal B}\nabla\ell_n(\theta),\qquad \mathbb E[\hat g_B] = \nabla L(\theta)")
+st.latex(r"\operatorname{Cov}[\hat g_B] = \frac{\Sigma}{B}\ \text{(with replacement)},\qquad "
+         r"\operatorname{Cov}[\hat g_B] = \frac{\Sigma}{B}\cdot\frac{N-B}{N-1}\ \text{(without)}")
+st.caption("Σ is the covariance of the single-sample gradients ∇ℓₙ(θ) around their mean ∇L(θ). The standard error "
+           "of the step direction, √tr Cov, therefore falls only like 1/√B.")
+
+
+def median(values) -> float:
+    """Median of the finite values (nan when there are none, without a warning)."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    return float(np.median(values)) if values.size else float("nan")
+
+
+def initial(key: str, value) -> dict:
+    """A widget's default, unless a callback or a clamp below already put its value in the session state."""
+    return {} if key in st.session_state else {"value": value}
+
+
+def reset_for_landscape() -> None:
+    choice = st.session_state["mb_landscape"]
+    st.session_state["mb_lr"] = nearest(LEARNING_RATES, LANDSCAPES[choice].default_lr)
+    for k in ("mb_x", "mb_y"):
+        st.session_state.pop(k, None)
+
+
+with st.sidebar:
+    st.header("Data and batches")
+    key = st.selectbox("Landscape", list(LANDSCAPES), format_func=lambda k: LANDSCAPES[k].title, key="mb_landscape",
+                       bind="query-params", on_change=reset_for_landscape)
+    n_samples = st.select_slider("Dataset size N", DATASET_SIZES, 64, key="mb_n", bind="query-params",
+                                 help="Each dataset size is compiled once; after that, moving any slider reuses compiled code.")
+    noise_scale = st.slider(f"Noise in the data ({LANDSCAPES[key].noise_label}, × default)", 0.0, 3.0, 1.0, 0.25,
+                            key="mb_noise", bind="query-params",
+                            help="How much the samples disagree with each other. At 0 the regression data lie exactly on the model.")
+    if st.session_state.get("mb_batch", 1) > n_samples:
+        st.session_state["mb_batch"] = n_samples
+    batch = st.slider("Batch size B", 1, n_samples, **initial("mb_batch", min(8, n_samples)), key="mb_batch", bind="query-params",
+                      help=f"B = {n_samples} is the full batch.")
+    lr = st.select_slider("Learning rate η", LEARNING_RATES, **initial("mb_lr", nearest(LEARNING_RATES, LANDSCAPES[key].default_lr)),
+                          format_func=fmt, key="mb_lr", bind="query-params", help="Step size of every run on this page.")
+    epochs = st.slider("Epochs of data per run", 1, 30, 10, key="mb_epochs", bind="query-params",
+                       help="The runs below are budgeted in passes over the data, so small batches take more steps.")
+    seed = int(st.number_input("Seed", 0, 10_000, 0, key="mb_seed", bind="query-params"))
+
+land = landscape_for(key, n_samples, noise_scale)
+grid = loss_grid(key, n_samples, noise_scale)
+start = tuple(float(v) for v in land.default_start)
+l_star = best_loss(land)
+per_epoch = steps_per_epoch(n_samples, batch)
+st.markdown(f"**{land.title}.** {land.description}")
+c1, c2, c3 = st.columns(3)
+c1.metric("samples N", n_samples)
+c2.metric("batch size B", batch)
+c3.metric("steps per epoch ⌈N/B⌉", per_epoch)
+
+
+def gap(losses):
+    """L − L* when the minimum is known (log axis), else L."""
+    return np.asarray(losses) - l_star if l_star is not None else np.asarray(losses)
+
+
+gap_title = "L − L* (log scale)" if l_star is not None else "loss"
+log_gap = l_star is not None
+
+# ---- 1. the noise at one point ----------------------------------------------------------------
+st.header("1 · One point, many possible batches")
+st.markdown(
+    "Pick a point θ. Every random batch gives a different gradient ĝ_B; the cloud is 300 of them. "
+    "They scatter around the full gradient (the star) with the predicted covariance (the ellipse holds about 86 % "
+    "of a Gaussian cloud). Move B and watch the cloud shrink, slowly."
+)
+(x0, x1), (y0, y1) = land.domain
+p1, p2, p3 = st.columns([1, 1, 1.2])
+with p1:
+    theta_x = st.slider(f"θ₁: {land.axis_labels[0]}", float(x0), float(x1), float(start[0]), (x1 - x0) / 100,
+                        key="mb_x", bind="query-params")
+with p2:
+    theta_y = st.slider(f"θ₂: {land.axis_labels[1]}", float(y0), float(y1), float(start[1]), (y1 - y0) / 100,
+                        key="mb_y", bind="query-params")
+with p3:
+    cloud_sampling = st.radio("Draw the batches", SAMPLING, format_func=SAMPLING_NAMES.get, horizontal=True,
+                              key="mb_cloud_sampling", bind="query-params")
+theta = (round(float(theta_x), 6), round(float(theta_y), 6))
+with st.spinner("Drawing minibatches..."):
+    noise = noise_at(key, n_samples, noise_scale, theta, batch, cloud_sampling, seed)
+
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(charts.point_map(land, grid, theta, noise["full_gradient"], noise["cloud"]), key="mb_point_map")
+    st.caption("Black arrow: the full-batch direction −∇L. White fan: the directions −ĝ_B of 40 random batches from the "
+               "same point. All are scaled by the same factor, so their lengths compare.")
+with right:
+    st.plotly_chart(charts.gradient_cloud_figure(noise["per_sample"], noise["cloud"], noise["full_gradient"],
+                                                 noise["predicted_covariance"], batch), key="mb_cloud")
+    st.caption("Gradient space. Grey: single-sample gradients. Blue: minibatch gradients. Red: 2σ ellipse of the "
+               "predicted covariance Σ/B (× (N−B)/(N−1) without replacement).")
+
+sigma = float(np.sqrt(noise["total_variance"]))
+fpc = float(finite_population_factor(n_samples, batch))
+g_norm = float(np.linalg.norm(noise["full_gradient"]))
+se_without = sigma / np.sqrt(batch) * np.sqrt(fpc)
+m1, m2, m3, m4 = st.columns(4)
+m1.metric("|∇L(θ)|", f"{g_norm:.3g}")
+m2.metric("σ = √tr Σ (one sample)", f"{sigma:.3g}")
+m3.metric(f"standard error at B = {batch}", f"{se_without:.3g}", help="Without replacement: σ/√B · √((N−B)/(N−1)).")
+m4.metric("(N−B)/(N−1)", f"{fpc:.3f}", help="The finite-population correction: 1 at B = 1, 0 for the full batch.")
+
+st.subheader("Sub-linear returns: the standard error against B")
+left, right = st.columns([1.3, 1])
+with left:
+    st.plotly_chart(charts.standard_error_figure(noise["sizes"], noise["measured"], noise["predicted_without"],
+                                                 noise["predicted_with"], batch, SAMPLING_NAMES), key="mb_se")
+with right:
+    st.markdown(
+        "On log axes the noise falls along a line of slope −½: **four times the batch buys half the noise**, "
+        "while the cost of a step grows four times. That is the sub-linear return of bigger batches.\n\n"
+        "Sampling **without replacement** (shuffled epochs) does a little better than the 1/√B line as B "
+        "approaches N, because a batch cannot repeat a sample; at B = N the noise is exactly zero.\n\n"
+        "The **sorted** order is not random at all: each batch is a fixed slice of the stored data. When the data "
+        "are stored in a meaningful order (sorted inputs, one class after the other) its batches are biased, and "
+        "its points sit far above the curves."
+    )
+    st.latex(r"\mathrm{SE}(B) = \frac{\sigma}{\sqrt B}\sqrt{\frac{N-B}{N-1}}")
+    st.caption("σ² = tr Σ: the mean squared distance of one sample's gradient from the full gradient.")
+
+# ---- 2. per step or per sample ----------------------------------------------------------------
+st.header("2 · More, cheaper steps: loss per step and per sample")
+st.markdown(
+    "The same learning rate and start, several batch sizes, each run for the same number of **epochs** "
+    "(passes over the data). Per step, big batches win: every step is nearly the true gradient step. Per sample "
+    "processed, small batches usually win: they take many cheap, slightly noisy steps while the full batch "
+    "takes one expensive one."
+)
+# Always four runs (repeats allowed), so the compiled shape never changes; repeats are shown once.
+race_sizes = (1, max(batch // 4, 1), batch, n_samples)
+sizes_compared = tuple(sorted(set(race_sizes)))
+with st.spinner("Running the batch sizes..."):
+    race = batch_size_race(key, n_samples, noise_scale, lr, race_sizes, "shuffle", epochs, seed, start)
+if race["note"]:
+    st.warning(race["note"], icon=":material/warning:")
+colours = {B: SEQUENCE[i % len(SEQUENCE)] for i, B in enumerate(sizes_compared)}
+names = {B: f"B = {B} ({steps_per_epoch(n_samples, B)} steps/epoch)" for B in sizes_compared}
+for B, run in race["runs"].items():
+    if run["diverged"]:
+        st.error(f"**B = {B}** diverged at step {run['diverged_at']}: η = {lr:g} is too large for the noisy steps of "
+                 "this batch size. Lower the learning rate.", icon=":material/error:")
+per_step = {names[B]: (np.arange(len(r["loss"])), gap(r["loss"]), colours[B], "solid") for B, r in race["runs"].items()}
+per_sample = {names[B]: (r["epochs"][r["within_budget"]], gap(r["loss"])[r["within_budget"]], colours[B], "solid")
+              for B, r in race["runs"].items()}
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(charts.curves_figure(per_step, "Loss per step", "step (log scale)", gap_title, log_y=log_gap,
+                                         log_x=True), key="mb_per_step")
+with right:
+    st.plotly_chart(charts.curves_figure(per_sample, "Loss per sample processed", "epochs = gradient evaluations / N",
+                                         gap_title, log_y=log_gap, x_max=epochs), key="mb_per_sample")
+rows = []
+for B, r in race["runs"].items():
+    within = r["within_budget"]
+    rows.append({"batch size B": B, "steps per epoch": steps_per_epoch(n_samples, B),
+                 "steps in the budget": int(within.sum()) - 1,
+                 "loss after the budget": float(r["loss"][within][-1]),
+                 "loss after one epoch": float(r["loss"][r["epochs"] <= 1 + 1e-9][-1])})
+st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+# ---- 3. sampling order -----------------------------------------------------------------------
+st.header("3 · Shuffled, with replacement, or in stored order")
+st.markdown(
+    "Three ways to pick the batches, same B, seed and start. **Shuffled epochs** visit every sample exactly once "
+    "per epoch in a fresh random order; **with replacement** draws every batch independently (a sample may come "
+    "twice, another not at all); **sorted order** walks through the data as stored. On the regression datasets the "
+    "data are stored sorted by input or by class, so consecutive batches pull in systematically different "
+    "directions and the path swings around instead of settling."
+)
+with st.spinner("Running the three sampling schemes..."):
+    order = sampling_race(key, n_samples, noise_scale, lr, batch, epochs, seed, start)
+if order["note"]:
+    st.warning(order["note"], icon=":material/warning:")
+order_colours = {"shuffle": SEQUENCE[0], "replacement": SEQUENCE[1], "sorted": SEQUENCE[3]}
+order_dash = {"shuffle": "solid", "replacement": "dash", "sorted": "solid"}
+for s, r in order["runs"].items():
+    if r["diverged"]:
+        st.error(f"**{SAMPLING_NAMES[s]}** diverged: lower the learning rate.", icon=":material/error:")
+left, right = st.columns([1.1, 1])
+with left:
+    st.plotly_chart(charts.paths_map(land, grid, {SAMPLING_NAMES[s]: (r["path"], order_colours[s], order_dash[s])
+                                                  for s, r in order["runs"].items()}), key="mb_order_map")
+with right:
+    st.plotly_chart(charts.curves_figure({SAMPLING_NAMES[s]: (r["epochs"], gap(r["loss"]), order_colours[s], order_dash[s])
+                                          for s, r in order["runs"].items()},
+                                         "Loss per epoch", "epochs", gap_title, log_y=log_gap), key="mb_order_loss")
+    st.caption(" · ".join(f"{SAMPLING_NAMES[s]}: final spread of the iterates {r['jitter']:.2g}"
+                          for s, r in order["runs"].items()))
+st.plotly_chart(charts.membership_figure(order["membership"], SAMPLING_NAMES, per_epoch), key="mb_membership")
+st.caption("Which samples each step uses (first steps; red lines mark epoch boundaries). Shuffled: every column is "
+           "hit once per epoch. With replacement: some twice (dark), some never. Sorted: the same diagonal every epoch.")
+
+# ---- 4. noise vs momentum --------------------------------------------------------------------
+st.header("4 · Averaging over the past (momentum) or over more data (a bigger batch)")
+st.markdown(
+    "Momentum also averages gradients, but over **past** steps, taken at earlier points, with weights βᵏ. "
+    "Give it the same long-run step size as SGD (learning rate η(1−β) in our convention) and compare it with SGD "
+    f"whose batch is k times larger. Each runs {DUEL_STEPS} steps with eight minibatch streams; the spread of the "
+    "last quarter of the iterates measures how much each run still jitters around the minimum."
+)
+st.latex(r"v_t = \beta v_{t-1} + \hat g_B(\theta_t) = \sum_{k\ge 0}\beta^k\,\hat g_B(\theta_{t-k})")
+st.latex(r"\theta_{t+1} = \theta_t - \eta(1-\beta)\,v_t")
+c1, c2 = st.columns(2)
+with c1:
+    factor = st.select_slider("Bigger batch: k × B", [2, 4, 8, 16], 4, key="mb_k", bind="query-params")
+with c2:
+    beta = st.slider("Momentum β", 0.5, 0.99, 0.9, 0.01, key="mb_beta", bind="query-params")
+with st.spinner("Running SGD, SGD with a bigger batch, and momentum..."):
+    duel = momentum_vs_batch(key, n_samples, noise_scale, lr, batch, int(factor), float(beta), 8, seed, start)
+if duel["note"]:
+    st.warning(duel["note"], icon=":material/warning:")
+big = duel["big"]
+if big < batch * factor:
+    st.info(f"k × B = {batch * factor} is more than the dataset, so the bigger batch is the full batch (B = {big}).",
+            icon=":material/info:")
+labels = {"sgd": f"SGD, B = {batch}", "sgd_big": f"SGD, B = {big}", "momentum": f"Momentum β = {beta:g}, B = {batch}"}
+duel_colours = {"sgd": optimizer_color("sgd"), "sgd_big": SEQUENCE[2], "momentum": optimizer_color("momentum")}
+for name, r in duel["runs"].items():
+    if r["diverged"]:
+        st.error(f"**{labels[name]}** diverged for some seeds: lower the learning rate.", icon=":material/error:")
+left, right = st.columns([1, 1])
+with left:
+    st.plotly_chart(charts.paths_map(land, grid, {labels[n]: (r["path"], duel_colours[n], "solid")
+                                                  for n, r in duel["runs"].items()}), key="mb_duel_map")
+with right:
+    bands = {}
+    for n, r in duel["runs"].items():
+        losses = gap(r["loss"])
+        bands[labels[n]] = (r["samples"] / n_samples, np.median(losses, axis=0), np.quantile(losses, 0.1, axis=0),
+                            np.quantile(losses, 0.9, axis=0), duel_colours[n], "solid")
+    budget = duel["runs"]["sgd"]["samples"][-1] / n_samples
+    fig = charts.band_figure(bands, "Loss per sample processed (median, 10–90 % of 8 seeds)",
+                             "epochs = gradient evaluations / N", gap_title, log_y=log_gap)
+    fig.update_xaxes(range=[0, budget])
+    st.plotly_chart(fig, key="mb_duel_loss")
+    st.caption(f"Shown up to the samples the B = {batch} runs use in {DUEL_STEPS} steps; the bigger batch has taken "
+               f"only {DUEL_STEPS * batch // big} steps by then.")
+rows = [{"run": labels[n], "samples per step": r["batch_size"],
+         "jitter of the last iterates (median)": median((r["jitter"])),
+         "final loss (median)": median((r["final_loss"]))} for n, r in duel["runs"].items()]
+st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+jitter = {n: median((r["jitter"])) for n, r in duel["runs"].items()}
+ratio = big / batch
+if big == n_samples:
+    st.markdown(
+        f"The bigger batch is the whole dataset here: its gradient has no noise at all, so it converges to the minimum "
+        f"instead of jittering, at {ratio:.3g}× the samples per step. Momentum cut SGD's jitter by a factor "
+        f"**{jitter['sgd'] / jitter['momentum']:.2g}** at no extra cost per step. Lower B or k to compare two noisy runs."
+    )
+elif all(np.isfinite(v) and v > 0 for v in jitter.values()):
+    st.markdown(
+        f"Here the {ratio:.3g}× larger batch cut the jitter by a factor **{jitter['sgd'] / jitter['sgd_big']:.2g}**, at "
+        f"{ratio:.3g}× the samples per step. Momentum cut it by **{jitter['sgd'] / jitter['momentum']:.2g}** at no extra "
+        "cost per step, but its average mixes gradients taken at earlier points, so it also lags and overshoots: it "
+        "smooths the path, it does not measure the gradient better. Only more data per step does that."
+    )
