@@ -130,11 +130,5 @@ def adamw_init(theta):
 
 def adamw_update(g, state, theta, hyper, hessian=None):
     """Adam's step plus decoupled weight decay:  theta <- theta - lr * (m^ / (sqrt(s^) + eps) + wd * theta)"""
-    b1, b2 = hyper["beta1"], hyper["beta2"]
-    t = state.count + 1
-    m = b1 * state.first_moment + (1 - b1) * g
-    s = b2 * state.second_moment + (1 - b2) * g**2
-    m_hat = m / (1 - b1**t)
-    s_hat = s / (1 - b2**t)
-    step = m_hat / (jnp.sqrt(s_hat) + hyper["eps"]) + hyper["weight_decay"] * theta
-    return theta - hyper["lr"] * step, AdamwState(t, m, s)
+    adam_theta, adam_state = adam_update(g, AdamState(*state), theta, hyper)
+    return adam_theta - hyper["lr"] * hyper["weight_decay"] * theta, AdamwState(*adam_state)
