@@ -140,8 +140,8 @@ def compiles_table(result: dict) -> str:
         lines.append("The curvature readout along the paths compiled on: "
                      + "; ".join(f"{c['slider']} (path lengths {', '.join(map(str, c['path_lengths']))})"
                                  for c in readout)
-                     + ". `curvature_at` is compiled per input shape, so every new path length (a run that "
-                       "diverges at a new step, or a new step count) compiles it again.")
+                     + ". `curvature_at` pads its points to one of a few lengths (1 + each step bucket), so "
+                       "each padded length compiles once, the first time a path of that size appears.")
     return "\n".join(lines)
 
 
