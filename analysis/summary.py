@@ -10,6 +10,13 @@ from landscapes.base import Landscape
 from optimizers.engine import STATUS, Trajectories
 
 
+def finite_median(values) -> float:
+    """Median of the finite values (nan when there are none, without a warning)."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    return float(np.median(values)) if values.size else float("nan")
+
+
 def steps_to_tolerance(values: np.ndarray, tolerance: float) -> int | None:
     """First index at which ``values`` drops to ``tolerance`` or below (None if never)."""
     hits = np.flatnonzero(np.asarray(values) <= tolerance)

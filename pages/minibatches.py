@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.gradient_noise import finite_population_factor, steps_per_epoch
+from analysis.summary import finite_median
 from optimizers.engine import SAMPLING
 from ui import charts_stochastic as charts
 from ui.compute_stochastic import (
@@ -20,7 +21,7 @@ from ui.compute_stochastic import (
     noise_at,
     sampling_race,
 )
-from ui.controls import LEARNING_RATES, fmt, nearest
+from ui.controls import LEARNING_RATES, fmt, nearest, widget_default
 from ui.theme import SEQUENCE, optimizer_color
 
 st.title("Minibatches")
@@ -35,18 +36,6 @@ st.latex(r"\operatorname{Cov}[\hat g_B] = \frac{\Sigma}{B}\ \text{(with replacem
          r"\operatorname{Cov}[\hat g_B] = \frac{\Sigma}{B}\cdot\frac{N-B}{N-1}\ \text{(without)}")
 st.caption("Σ is the covariance of the single-sample gradients ∇ℓₙ(θ) around their mean ∇L(θ). The standard error "
            "of the step direction, √tr Cov, therefore falls only like 1/√B.")
-
-
-def median(values) -> float:
-    """Median of the finite values (nan when there are none, without a warning)."""
-    values = np.asarray(values, dtype=float)
-    values = values[np.isfinite(values)]
-    return float(np.median(values)) if values.size else float("nan")
-
-
-def initial(key: str, value) -> dict:
-    """A widget's default, unless a callback or a clamp below already put its value in the session state."""
-    return {} if key in st.session_state else {"value": value}
 
 
 def reset_for_landscape() -> None:
@@ -67,9 +56,9 @@ with st.sidebar:
                             help="How much the samples disagree with each other. At 0 the regression data lie exactly on the model.")
     if st.session_state.get("mb_batch", 1) > n_samples:
         st.session_state["mb_batch"] = n_samples
-    batch = st.slider("Batch size B", 1, n_samples, **initial("mb_batch", min(8, n_samples)), key="mb_batch", bind="query-params",
+    batch = st.slider("Batch size B", 1, n_samples, **widget_default("mb_batch", min(8, n_samples)), key="mb_batch", bind="query-params",
                       help=f"B = {n_samples} is the full batch.")
-    lr = st.select_slider("Learning rate η", LEARNING_RATES, **initial("mb_lr", nearest(LEARNING_RATES, LANDSCAPES[key].default_lr)),
+    lr = st.select_slider("Learning rate η", LEARNING_RATES, **widget_default("mb_lr", nearest(LEARNING_RATES, LANDSCAPES[key].default_lr)),
                           format_func=fmt, key="mb_lr", bind="query-params", help="Step size of every run on this page.")
     epochs = st.slider("Epochs of data per run", 1, 30, 10, key="mb_epochs", bind="query-params",
                        help="The runs below are budgeted in passes over the data, so small batches take more steps.")
@@ -274,10 +263,10 @@ with right:
     st.caption(f"Shown up to the samples the B = {batch} runs use in {DUEL_STEPS} steps; the bigger batch has taken "
                f"only {DUEL_STEPS * batch // big} steps by then.")
 rows = [{"run": labels[n], "samples per step": r["batch_size"],
-         "jitter of the last iterates (median)": median((r["jitter"])),
-         "final loss (median)": median((r["final_loss"]))} for n, r in duel["runs"].items()]
+         "jitter of the last iterates (median)": finite_median(r["jitter"]),
+         "final loss (median)": finite_median(r["final_loss"])} for n, r in duel["runs"].items()]
 st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-jitter = {n: median((r["jitter"])) for n, r in duel["runs"].items()}
+jitter = {n: finite_median(r["jitter"]) for n, r in duel["runs"].items()}
 ratio = big / batch
 if big == n_samples:
     st.markdown(

@@ -6,9 +6,10 @@ import streamlit as st
 
 from analysis.gradient_noise import steps_per_epoch
 from analysis.schedules_study import GROWING_BATCH, SCHEDULE_CHOICES, seed_band
+from analysis.summary import finite_median
 from ui import charts_stochastic as charts
 from ui.compute_stochastic import DATASET_SIZES, LANDSCAPES, MAX_SEEDS, best_loss, landscape_for, schedule_study, zoom_grid
-from ui.controls import LEARNING_RATES, fmt, nearest
+from ui.controls import LEARNING_RATES, fmt, nearest, widget_default
 from ui.theme import SEQUENCE
 
 ALL_CHOICES = list(SCHEDULE_CHOICES) + [GROWING_BATCH]
@@ -35,18 +36,6 @@ st.caption("t counts steps, e epochs; γ is the decay factor, s the decay interv
            "T the run length, P the cycle length, W the warm-up length, ρ the batch growth factor every k epochs.")
 
 
-def median(values) -> float:
-    """Median of the finite values (nan when there are none, without a warning)."""
-    values = np.asarray(values, dtype=float)
-    values = values[np.isfinite(values)]
-    return float(np.median(values)) if values.size else float("nan")
-
-
-def initial(key: str, value) -> dict:
-    """A widget's default, unless a callback or a clamp below already put its value in the session state."""
-    return {} if key in st.session_state else {"value": value}
-
-
 def reset_for_landscape() -> None:
     st.session_state["sched_lr"] = nearest(LEARNING_RATES, 2 * LANDSCAPES[st.session_state["sched_landscape"]].default_lr)
 
@@ -61,10 +50,10 @@ with st.sidebar:
                             key="sched_noise", bind="query-params")
     if st.session_state.get("sched_batch", 1) > n_samples:
         st.session_state["sched_batch"] = n_samples
-    batch = st.slider("Batch size B₀", 1, n_samples, **initial("sched_batch", min(4, n_samples)), key="sched_batch",
+    batch = st.slider("Batch size B₀", 1, n_samples, **widget_default("sched_batch", min(4, n_samples)), key="sched_batch",
                       bind="query-params")
     lr = st.select_slider("Initial learning rate η₀", LEARNING_RATES,
-                          **initial("sched_lr", nearest(LEARNING_RATES, 2 * LANDSCAPES[key].default_lr)), format_func=fmt,
+                          **widget_default("sched_lr", nearest(LEARNING_RATES, 2 * LANDSCAPES[key].default_lr)), format_func=fmt,
                           key="sched_lr", bind="query-params")
     epochs = st.slider("Epochs", 2, 60, 20, key="sched_epochs", bind="query-params")
     n_seeds = st.slider("Seeds per schedule", 2, MAX_SEEDS, 8, key="sched_seeds", bind="query-params",
@@ -166,8 +155,8 @@ for label, run in runs.items():
         "steps": run["n_steps"],
         "final η / η₀": 1.0 if label == GROWING_BATCH else float(run["curve"][-1]),
         "final batch": int(run["batch_sizes"][-1]),
-        ("final L − L* (median)" if log_gap else "final loss (median)"): median((final)),
-        "spread of last iterates (median)": median((run["jitter"])),
+        ("final L − L* (median)" if log_gap else "final loss (median)"): finite_median(final),
+        "spread of last iterates (median)": finite_median(run["jitter"]),
         "diverged runs": run["n_diverged"],
     })
 st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")

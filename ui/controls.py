@@ -29,6 +29,12 @@ SAMPLING_LABELS = {"shuffle": "shuffled epochs (without replacement)", "replacem
                    "sorted": "sorted order (no shuffle)"}
 
 
+def widget_default(key: str, value) -> dict:
+    """``{"value": value}`` for a widget, unless a callback or a clamp already put its value in the
+    session state (passing both would make Streamlit warn)."""
+    return {} if key in st.session_state else {"value": value}
+
+
 def fmt(value: float) -> str:
     return f"{value:g}"
 
