@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui.navigation import ROOT, available_pages
+from ui.exports import chart_data_button, start_recording
 from ui.urlstate import capture_initial_params, check_link
 from warmup import configure_jax_cache
 from ui.theme import apply_page_style
@@ -29,5 +30,7 @@ apply_page_style()
 page = st.navigation(sections, expanded=True)
 capture_initial_params(page.url_path)
 link_warnings = st.container()
+start_recording()
 page.run()
 check_link(page.url_path, link_warnings)
+chart_data_button(page.url_path)

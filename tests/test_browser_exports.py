@@ -1,0 +1,41 @@
+"""Every page's chart data downloads as one CSV that parses, in the real browser."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from tests.browser_helpers import assert_no_exception, wait_for_charts, wait_until_idle
+from ui.navigation import available_pages
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize("info", available_pages(), ids=lambda p: p.url_path or "playground")
+def test_chart_data_download_parses(app_server, page, info):
+    page.goto(f"{app_server}/{info.url_path}")
+    wait_for_charts(page, 1)
+    wait_until_idle(page)
+    assert_no_exception(page)
+    n_charts = page.locator(".js-plotly-plot").count()
+    with page.expect_download(timeout=120_000) as download:
+        page.get_by_text("This page's chart data").click()
+    frame = pd.read_csv(download.value.path())
+    assert list(frame.columns) == ["chart", "chart title", "trace", "point", "x", "y", "z"]
+    assert len(frame) > 0 and frame["chart"].nunique() >= min(n_charts, 1)
+    assert frame["chart"].max() >= n_charts - 2  # charts in closed expanders are drawn too
+
+
+def test_svg_chosen_in_the_sidebar_applies_to_charts_on_another_page(app_server, page):
+    page.goto(app_server + "/")
+    wait_for_charts(page, 1)
+    wait_until_idle(page)
+    page.locator('[data-testid="stSidebar"]').get_by_text("svg", exact=True).click()
+    wait_until_idle(page)
+    other = next(p for p in available_pages() if p.url_path)
+    page.locator('[data-testid="stSidebarNav"]').get_by_text(other.title).click()
+    page.wait_for_url(f"**/{other.url_path}*")
+    wait_for_charts(page, 1)
+    wait_until_idle(page)
+    formats = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')].map(p => p._context.toImageButtonOptions.format)")
+    assert formats and set(formats) == {"svg"}

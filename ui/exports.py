@@ -1,0 +1,83 @@
+"""Exports available on every page: each chart's data as one CSV, and the camera button's format.
+
+Importing this module wraps ``st.plotly_chart`` once for the process: every figure a page draws gets
+the chosen image format for its camera button and, while app.py records (each session has its own
+list in its session state), is kept; after the page has run, one button at its foot downloads the data of
+all its charts.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from ui.theme import chart_config
+
+_FIGURES = "_page_figures"
+# Kept on the streamlit module, so a re-import of this module never wraps the wrapper.
+_original_plotly_chart = getattr(st, "_unwrapped_plotly_chart", st.plotly_chart)
+st._unwrapped_plotly_chart = _original_plotly_chart
+
+
+def _recording_plotly_chart(figure_or_data, *args, **kwargs):
+    figures = st.session_state.get(_FIGURES)
+    if figures is not None:
+        figures.append(figure_or_data)
+    config = {**chart_config(), **(kwargs.pop("config", None) or {})}
+    return _original_plotly_chart(figure_or_data, *args, config=config, **kwargs)
+
+
+st.plotly_chart = _recording_plotly_chart
+
+
+def start_recording() -> None:
+    """Record the figures the page about to run draws (call before the page runs)."""
+    st.session_state[_FIGURES] = []
+
+
+def _column(values) -> np.ndarray | None:
+    if values is None:
+        return None
+    array = np.asarray(values, dtype=object)
+    return array if array.size else None
+
+
+def figures_frame(figures) -> pd.DataFrame:
+    """Long table of every trace's points: chart, chart title, trace, point, x, y (and z)."""
+    rows = []
+    for number, fig in enumerate(figures, start=1):
+        title = getattr(getattr(fig.layout, "title", None), "text", None) or ""
+        for trace in getattr(fig, "data", ()):
+            x, y, z = (_column(getattr(trace, name, None)) for name in ("x", "y", "z"))
+            name = getattr(trace, "name", None) or trace.type
+            if z is not None and z.ndim == 2:  # a grid: contour, heatmap, surface
+                ys = y if y is not None else np.arange(z.shape[0])
+                xs = x if x is not None else np.arange(z.shape[1])
+                for i, yv in enumerate(ys):
+                    for j, xv in enumerate(xs):
+                        rows.append((number, title, name, i * len(xs) + j, xv, yv, z[i, j]))
+                continue
+            n = max((len(a) for a in (x, y, z) if a is not None and a.ndim == 1), default=0)
+            for k in range(n):
+                rows.append((number, title, name, k,
+                             *(a[k] if a is not None and a.ndim == 1 and k < len(a) else None for a in (x, y, z))))
+    return pd.DataFrame(rows, columns=["chart", "chart title", "trace", "point", "x", "y", "z"])
+
+
+def figures_csv(figures) -> bytes:
+    buffer = io.StringIO()
+    figures_frame(figures).to_csv(buffer, index=False)
+    return buffer.getvalue().encode()
+
+
+def chart_data_button(page_id: str) -> None:
+    """A button at the foot of the page: the data of every chart it drew, as one CSV (built only when clicked)."""
+    figures = list(st.session_state.get(_FIGURES) or [])
+    if figures:
+        st.download_button(
+            "This page's chart data (CSV)", lambda: figures_csv(figures), file_name=f"{page_id or 'playground'}_charts.csv",
+            mime="text/csv", key="download_chart_data", icon=":material/table_view:", width="stretch",
+        )
