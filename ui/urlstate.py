@@ -25,10 +25,41 @@ LABELS: dict = {}
 GLOBAL_KEYS = {"present"}
 
 
+def _overflowing(raw: str) -> bool:
+    """A number Streamlit's own parsing would turn into inf (and then crash on as an integer)."""
+    try:
+        value = float(raw)
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return not math.isfinite(value) or abs(value) > 1e300
+
+
 def capture_initial_params(page_id: str) -> None:
-    """Remember the query string and page of the session's first run (app.py calls this)."""
+    """Remember the query string and page of the session's first run (app.py calls this), and drop
+    numbers too large to parse before any widget reads them (the link check then reports them)."""
     if _INITIAL not in st.session_state:
-        st.session_state[_INITIAL] = (page_id, {k: st.query_params.get_all(k) for k in st.query_params})
+        params = {k: st.query_params.get_all(k) for k in st.query_params}
+        st.session_state[_INITIAL] = (page_id, params)
+        hostile = [key for key, values in params.items() if any(_overflowing(v) for v in values)]
+        if hostile:
+            _forget_params(hostile)
+
+
+def _forget_params(keys) -> None:
+    """Remove parameters from the link before any widget reads them. Streamlit offers no public way
+    to do this for widget-bound parameters (a bound widget reads its start value from the initial
+    query string), so this reaches into the session's query-parameter store; if that store changes
+    shape in a later Streamlit, nothing is removed and Streamlit's own handling applies."""
+    from streamlit.runtime.state import get_session_state
+
+    try:
+        with get_session_state().query_params() as qp:
+            for key in keys:
+                qp._initial_query_params.pop(key, None)
+                qp._query_params.pop(key, None)
+            qp._send_query_param_msg()
+    except Exception:  # noqa: BLE001 - best effort, see the docstring
+        pass
 
 
 def _matches(raw: str, value, key: str) -> bool:
