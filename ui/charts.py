@@ -165,9 +165,10 @@ def surface_figure(landscape: Landscape, grid, paths: dict, names: dict, step: i
                          line=dict(color=optimizer_color(key), width=s["line"] + 3),
                          marker=dict(size=2.5, color=optimizer_color(key)), connectgaps=False)
         )
-    fig.update_layout(scene=dict(xaxis=dict(title=landscape.axis_labels[0], range=[x0, x1]),
-                                 yaxis=dict(title=landscape.axis_labels[1], range=[y0, y1]),
-                                 zaxis=dict(title=label, range=[z_low, z_high]),
+    ticks = dict(tickfont=dict(size=max(10, s["tick"] - 5)), nticks=5)
+    fig.update_layout(scene=dict(xaxis=dict(title=landscape.axis_labels[0], range=[x0, x1], **ticks),
+                                 yaxis=dict(title=landscape.axis_labels[1], range=[y0, y1], **ticks),
+                                 zaxis=dict(title=label, range=[z_low, z_high], **ticks),
                                  camera=dict(eye=dict(x=1.4, y=-1.5, z=1.1))))
     style(fig, None, height)
     fig.update_layout(margin=dict(l=0, r=0, t=10, b=0))

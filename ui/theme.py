@@ -75,7 +75,7 @@ PRESENTATION_CSS = """
 <style>
 html, body, [data-testid="stAppViewContainer"] { font-size: 21px; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 21px; line-height: 1.5; }
-[data-testid="stMetricValue"] { font-size: 2.1rem; }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] * { font-size: 2.3rem !important; font-weight: 600; }
 [data-testid="stWidgetLabel"] p { font-size: 19px; }
 h1 { font-size: 2.6rem !important; } h2 { font-size: 2.0rem !important; } h3 { font-size: 1.6rem !important; }
 </style>
