@@ -40,17 +40,25 @@ def reset_for_landscape() -> None:
     st.session_state["sched_lr"] = nearest(LEARNING_RATES, 2 * LANDSCAPES[st.session_state["sched_landscape"]].default_lr)
 
 
+def forget_warmup() -> None:
+    """The warm-up's default depends on N and B (two epochs): when they move, return it to that default,
+    so the view equals the one a copied link (which omits default values) opens."""
+    st.session_state.pop("sched_warmup", None)
+
+
 with st.sidebar:
     st.header("Problem")
     key = st.selectbox("Landscape", list(LANDSCAPES), format_func=lambda k: LANDSCAPES[k].title, key="sched_landscape",
                        bind="query-params", on_change=reset_for_landscape)
     n_samples = st.select_slider("Dataset size N", DATASET_SIZES, 64, key="sched_n", bind="query-params",
+                                 on_change=forget_warmup,
                                  help="Each dataset size is compiled once; other sliders reuse compiled code.")
     noise_scale = st.slider(f"Noise in the data ({LANDSCAPES[key].noise_label}, × default)", 0.0, 3.0, 1.0, 0.25,
                             key="sched_noise", bind="query-params")
     if st.session_state.get("sched_batch", 1) > n_samples:
         st.session_state["sched_batch"] = n_samples
     batch = st.slider("Batch size B₀", 1, n_samples, **widget_default("sched_batch", min(4, n_samples)), key="sched_batch",
+                      on_change=forget_warmup,
                       bind="query-params")
     lr = st.select_slider("Initial learning rate η₀", LEARNING_RATES,
                           **widget_default("sched_lr", nearest(LEARNING_RATES, 2 * LANDSCAPES[key].default_lr)), format_func=fmt,
