@@ -35,6 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.machine import cpu_name  # noqa: E402
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, wait_for_health  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "load.md"
@@ -228,15 +229,7 @@ def table(results: list[dict]) -> str:
 
 
 def machine() -> str:
-    cpu = platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{platform.system()} {platform.machine()}, {cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    return f"{platform.system()} {platform.machine()}, {cpu_name()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
 def main() -> int:

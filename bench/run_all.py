@@ -17,6 +17,7 @@ import jax
 import numpy as np
 import optax
 
+from bench.machine import cpu_name
 from bench.bench_compiles import bench_compiles, compiles_table, per_call_table
 from bench.bench_trajectories import bench_curvature, bench_race, curvature_table, race_table
 
@@ -24,14 +25,7 @@ RESULTS = Path(__file__).resolve().parent / "results" / "latest.md"
 
 
 def machine_note() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_name()
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
     return (
         f"{platform.system()} {platform.machine()}, {cpu}, {os.cpu_count()} cores; "
