@@ -21,7 +21,7 @@ from ui.compute_stochastic import (
     noise_at,
     sampling_race,
 )
-from ui.controls import LEARNING_RATES, fmt, nearest, widget_default
+from ui.controls import LEARNING_RATES, batch_slider, carry_within, fmt, nearest
 from ui.theme import SEQUENCE, optimizer_color
 
 st.title("Minibatches")
@@ -50,15 +50,13 @@ with st.sidebar:
     key = st.selectbox("Landscape", list(LANDSCAPES), format_func=lambda k: LANDSCAPES[k].title, key="mb_landscape",
                        bind="query-params", on_change=reset_for_landscape)
     n_samples = st.select_slider("Dataset size N", DATASET_SIZES, 64, key="mb_n", bind="query-params",
+                                 on_change=carry_within, args=("mb_batch", "mb_n", 8),
                                  help="Each dataset size is compiled once; after that, moving any slider reuses compiled code.")
     noise_scale = st.slider(f"Noise in the data ({LANDSCAPES[key].noise_label}, × default)", 0.0, 3.0, 1.0, 0.25,
                             key="mb_noise", bind="query-params",
                             help="How much the samples disagree with each other. At 0 the regression data lie exactly on the model.")
-    if st.session_state.get("mb_batch", 1) > n_samples:
-        st.session_state["mb_batch"] = n_samples
-    batch = st.slider("Batch size B", 1, n_samples, **widget_default("mb_batch", min(8, n_samples)), key="mb_batch", bind="query-params",
-                      help=f"B = {n_samples} is the full batch.")
-    lr = st.select_slider("Learning rate η", LEARNING_RATES, **widget_default("mb_lr", nearest(LEARNING_RATES, LANDSCAPES[key].default_lr)),
+    batch = batch_slider("Batch size B", "mb_batch", n_samples, 8, help=f"B = {n_samples} is the full batch.")
+    lr = st.select_slider("Learning rate η", LEARNING_RATES, nearest(LEARNING_RATES, LANDSCAPES[key].default_lr),
                           format_func=fmt, key="mb_lr", bind="query-params", help="Step size of every run on this page.")
     epochs = st.slider("Epochs of data per run", 1, 30, 10, key="mb_epochs", bind="query-params",
                        help="The runs below are budgeted in passes over the data, so small batches take more steps.")

@@ -9,7 +9,7 @@ from analysis.schedules_study import GROWING_BATCH, SCHEDULE_CHOICES, seed_band
 from analysis.summary import finite_median
 from ui import charts_stochastic as charts
 from ui.compute_stochastic import DATASET_SIZES, LANDSCAPES, MAX_SEEDS, best_loss, landscape_for, schedule_study, zoom_grid
-from ui.controls import LEARNING_RATES, fmt, nearest, widget_default
+from ui.controls import LEARNING_RATES, batch_slider, carry_within, fmt, nearest
 from ui.theme import SEQUENCE
 
 ALL_CHOICES = list(SCHEDULE_CHOICES) + [GROWING_BATCH]
@@ -33,17 +33,11 @@ st.latex(r"\underbrace{\eta_0\Big(r + (1-r)\tfrac{1+\cos(\pi t/T)}{2}\Big)}_{\te
 st.latex(r"\underbrace{\eta_t\cdot\min\!\big(1, \tfrac{t+1}{W}\big)}_{\text{warm-up}}\qquad"
          r"\underbrace{B_e = B_0\,\rho^{\lfloor e/k\rfloor}}_{\text{growing batch}}")
 st.caption("t counts steps, e epochs; γ is the decay factor, s the decay interval, r the smallest fraction of η₀, "
-           "T the run length, P the cycle length, W the warm-up length, ρ the batch growth factor every k epochs.")
+           "T the run length, P the cycle length, W the warm-up length in steps (its slider counts epochs), ρ the batch growth factor every k epochs.")
 
 
 def reset_for_landscape() -> None:
     st.session_state["sched_lr"] = nearest(LEARNING_RATES, 2 * LANDSCAPES[st.session_state["sched_landscape"]].default_lr)
-
-
-def forget_warmup() -> None:
-    """The warm-up's default depends on N and B (two epochs): when they move, return it to that default,
-    so the view equals the one a copied link (which omits default values) opens."""
-    st.session_state.pop("sched_warmup", None)
 
 
 with st.sidebar:
@@ -51,17 +45,13 @@ with st.sidebar:
     key = st.selectbox("Landscape", list(LANDSCAPES), format_func=lambda k: LANDSCAPES[k].title, key="sched_landscape",
                        bind="query-params", on_change=reset_for_landscape)
     n_samples = st.select_slider("Dataset size N", DATASET_SIZES, 64, key="sched_n", bind="query-params",
-                                 on_change=forget_warmup,
+                                 on_change=carry_within, args=("sched_batch", "sched_n", 4),
                                  help="Each dataset size is compiled once; other sliders reuse compiled code.")
     noise_scale = st.slider(f"Noise in the data ({LANDSCAPES[key].noise_label}, × default)", 0.0, 3.0, 1.0, 0.25,
                             key="sched_noise", bind="query-params")
-    if st.session_state.get("sched_batch", 1) > n_samples:
-        st.session_state["sched_batch"] = n_samples
-    batch = st.slider("Batch size B₀", 1, n_samples, **widget_default("sched_batch", min(4, n_samples)), key="sched_batch",
-                      on_change=forget_warmup,
-                      bind="query-params")
+    batch = batch_slider("Batch size B₀", "sched_batch", n_samples, 4)
     lr = st.select_slider("Initial learning rate η₀", LEARNING_RATES,
-                          **widget_default("sched_lr", nearest(LEARNING_RATES, 2 * LANDSCAPES[key].default_lr)), format_func=fmt,
+                          nearest(LEARNING_RATES, 2 * LANDSCAPES[key].default_lr), format_func=fmt,
                           key="sched_lr", bind="query-params")
     epochs = st.slider("Epochs", 2, 60, 20, key="sched_epochs", bind="query-params")
     n_seeds = st.slider("Seeds per schedule", 2, MAX_SEEDS, 8, key="sched_seeds", bind="query-params",
@@ -88,7 +78,9 @@ with c4:
 with c5:
     min_ratio = st.slider("Smallest fraction r", 0.0, 0.5, 0.02, 0.01, key="sched_min_ratio", bind="query-params")
 with c6:
-    warmup = st.slider("Warm-up W (steps)", 1, 500, min(2 * per_epoch, 500), key="sched_warmup", bind="query-params")
+    warmup_epochs = st.slider("Warm-up W (epochs)", 0.25, 10.0, 2.0, 0.25, key="sched_warmup_epochs", bind="query-params",
+                              help="The warm-up of 'warm-up + cosine', in passes over the data.")
+warmup = max(1, round(warmup_epochs * per_epoch))
 
 if not chosen:
     st.info("Choose at least one schedule above.", icon=":material/info:")

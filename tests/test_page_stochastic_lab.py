@@ -123,7 +123,7 @@ def test_schedules_page(app):
     change(app, "slider", "sched_growth", 3.0)
     change(app, "slider", "sched_cycle", 3)
     change(app, "slider", "sched_min_ratio", 0.1)
-    change(app, "slider", "sched_warmup", 10)
+    change(app, "slider", "sched_warmup_epochs", 0.5)
     change(app, "select_slider", "sched_lr", 0.1)
     assert compiled() == before, "moving a traced control recompiled something"
     change(app, "slider", "sched_every", 2)

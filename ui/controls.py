@@ -12,7 +12,7 @@ from landscapes import LANDSCAPES, get_landscape
 from landscapes.networks import TANH_TARGETS
 from optimizers import OPTIMIZERS, SCHEDULES
 from optimizers.engine import MAX_STEPS, SAMPLING, RunSettings
-from ui.urlstate import LABELS
+from ui.urlstate import LABELS, write_to_link
 
 
 def log_values(low_exp: int, high_exp: int, mantissas=(1, 1.5, 2, 3, 5, 7)) -> list[float]:
@@ -33,6 +33,30 @@ def widget_default(key: str, value) -> dict:
     """``{"value": value}`` for a widget, unless a callback or a clamp already put its value in the
     session state (passing both would make Streamlit warn)."""
     return {} if key in st.session_state else {"value": value}
+
+
+def carry_within(key: str, limit_key: str, default: int) -> None:
+    """``on_change`` of a control that sets another slider's maximum (a dataset size N and its batch
+    size B). Streamlit gives a slider whose range changed a new identity, and a new widget starts from
+    its default (or from the link the session was opened with), not from the value it showed. Setting
+    the value here carries it over, capped at the new limit, and keeps the URL in step with the view."""
+    st.session_state[key] = min(int(st.session_state.get(key, default)), int(st.session_state[limit_key]))
+    st.session_state.setdefault(_CARRIED, set()).add(key)
+
+
+_CARRIED = "_carried_over_keys"
+
+
+def batch_slider(label: str, key: str, n_samples: int, default: int, help: str | None = None) -> int:
+    """A batch size from 1 to N, bound to the URL; the control that sets N must call ``carry_within``
+    for this key. After a carry-over the link is corrected when Streamlit's own URL sync, which only
+    follows a widget it has seen before, missed the new value."""
+    default = min(default, n_samples)
+    batch = st.slider(label, 1, n_samples, default, key=key, bind="query-params", help=help)
+    if key in st.session_state.get(_CARRIED, set()):
+        st.session_state[_CARRIED].discard(key)
+        write_to_link(key, str(batch) if batch != default else None)
+    return int(batch)
 
 
 def fmt(value: float) -> str:

@@ -62,6 +62,40 @@ def _forget_params(keys) -> None:
         pass
 
 
+def write_to_link(key: str, raw: str | None) -> None:
+    """Put ``key=raw`` in the page's URL (None: remove it) when it is not there already. Streamlit forbids
+    this for widget-bound keys through ``st.query_params``; this is for the case its own sync misses (see
+    ``ui.controls.batch_slider``). Best effort, like ``_forget_params``."""
+    if st.query_params.get(key) == raw:
+        return
+    from streamlit.runtime.state import get_session_state
+
+    try:
+        with get_session_state().query_params() as qp:
+            if raw is None:
+                qp._query_params.pop(key, None)
+            else:
+                qp._query_params[key] = raw
+            qp._send_query_param_msg()
+    except Exception:  # noqa: BLE001
+        pass
+
+
+def _retire_initial_link() -> None:
+    """Streamlit keeps the query string a session was opened with and seeds from it every widget that
+    registers later under a bound key, including a slider that became a new widget because its range
+    moved (a batch size whose maximum is the dataset size). That would bring back a value from the old
+    link in the middle of a session; once the first run has applied the link, it is forgotten. Best
+    effort, like ``_forget_params``."""
+    from streamlit.runtime.state import get_session_state
+
+    try:
+        with get_session_state().query_params() as qp:
+            qp._initial_query_params.clear()
+    except Exception:  # noqa: BLE001
+        pass
+
+
 def _matches(raw: str, value, key: str) -> bool:
     candidates = {str(value)}
     if isinstance(value, bool):
@@ -87,6 +121,7 @@ def check_link(page_id: str, container=None) -> None:
     if page_id != opened_on or page_id in checked:
         return
     checked.add(page_id)
+    _retire_initial_link()
     problems = []
     for key, raws in params.items():
         if key in GLOBAL_KEYS:
