@@ -11,7 +11,7 @@ from ui.theme import chart_config
 from ui.compute import landscape_from, loss_grid, race
 from ui.controls import landscape_picker, optimizer_picker, run_settings_controls, start_controls
 from ui.playground_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
-from ui.presets import challenge_box, preset_picker
+from ui.presets import challenge_box, preset_picker, show_challenge_result
 from ui.urlstate import share_box
 
 st.title("Optimizer playground")
@@ -50,8 +50,7 @@ grid = loss_grid(landscape_key, landscape_settings)
 
 if challenge is not None:
     solved, message = challenge.check(trajectories, {"landscape": landscape_key, "settings": dict(landscape_settings), "run": run})
-    (st.success if solved else st.info)(f"**Challenge — {challenge.title}.** {message}",
-                                        icon=":material/emoji_events:" if solved else ":material/flag:")
+    show_challenge_result(challenge, solved, message)
 
 for key, traj in trajectories.items():
     explanation = divergence_explanation(landscape, traj)

@@ -191,6 +191,22 @@ def test_momentum_challenge_is_checked_against_the_run():
     assert any("Solved" in s.value for s in at.success)
 
 
+def test_gd_challenge_has_a_narrow_window_of_learning_rates():
+    """The issue's example challenge: loss < 1e-6 in under 50 steps. Only an η near 2/(λ_min + λ_max)
+    solves it; too small crawls, 2/λ_max bounces."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.run()
+    at.selectbox(key="challenge").set_value("gd_50").run()
+    at.button(key="challenge_setup").click().run()
+    ok(at)
+    assert any("Not yet" in i.value and "slow direction" in i.value for i in at.info)
+    at.select_slider(key="lr").set_value(0.2).run()
+    assert any("Not yet" in i.value and "overshoot" in i.value for i in at.info)
+    at.select_slider(key="lr").set_value(0.15).run()
+    ok(at)
+    assert any("Solved" in s.value for s in at.success)
+
+
 def test_exports_parse():
     import io
 

@@ -59,6 +59,23 @@ def _momentum_fast(results, context):
     return False, f"Not yet: {best}. Theory says the best β is about ((√κ − 1)/(√κ + 1))² ≈ 0.40 with η ≈ 0.13."
 
 
+def _gd_in_50(results, context):
+    if context["landscape"] != "quadratic" or "sgd" not in results:
+        return False, "Race GD / SGD on the quadratic corridor."
+    if tuple(context["settings"].get("eigenvalues", ())) != (1.0, 10.0):
+        return False, "Keep the corridor's curvatures at λ = 1 and 10 (κ = 10)."
+    losses = results["sgd"].losses(0)
+    hits = np.flatnonzero(losses < 1e-6)
+    if hits.size and hits[0] < 50:
+        return True, f"Solved: with η = {context['run'].lr:g}, GD reached loss {losses[hits[0]]:.2e} at step {hits[0]}."
+    final = losses[min(49, len(losses) - 1)]
+    if context["run"].lr >= 0.2 - 1e-12 or not np.isfinite(final):
+        hint = "the steps overshoot across the corridor: at η ≥ 2/λ_max = 0.2 the steep direction never settles"
+    else:
+        hint = "the slow direction still dominates; the best fixed η balances both, η = 2/(λ_min + λ_max) ≈ 0.18"
+    return False, f"Not yet: after 50 steps the loss is {final:.2e}; {hint}."
+
+
 def _cliff_tamed(results, context):
     if context["landscape"] != "cliff" or "sgd" not in results:
         return False, "Race GD / SGD on the cliff."
@@ -74,6 +91,13 @@ def _cliff_tamed(results, context):
 
 
 CHALLENGES = {
+    "gd_50": Challenge(
+        "GD to 10⁻⁶ in under 50 steps",
+        "On the κ = 10 corridor, find a learning rate with which plain GD reaches loss < 10⁻⁶ in under 50 steps.",
+        {"landscape": "quadratic", "landscape_lam1": 1.0, "landscape_lam2": 10.0, "optimizers": ["sgd"], "lr": 0.01,
+         "steps": 100},
+        _gd_in_50,
+    ),
     "momentum": Challenge(
         "Momentum in under 30 steps",
         "On the κ = 20 corridor, choose η and β so that Momentum's loss falls below 10⁻⁶ within 30 steps.",
