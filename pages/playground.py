@@ -7,6 +7,7 @@ from analysis.summary import divergence_explanation, race_table, trajectories_fr
 from optimizers import OPTIMIZERS
 from ui import charts
 from ui.charts import animation_html
+from ui.race_gif import race_gif
 from ui.theme import chart_config
 from ui.compute import landscape_from, loss_grid, race
 from ui.controls import landscape_picker, optimizer_picker, run_settings_controls, start_controls
@@ -124,7 +125,7 @@ st.dataframe(table, hide_index=True, width="stretch",
              column_config={c: st.column_config.NumberColumn(format="%.3e") for c in
                             ("final loss", "distance to nearest minimum", "final |grad|")})
 animation = charts.animation_figure(landscape, grid, paths, names)
-e1, e2, e3 = st.columns(3)
+e1, e2, e3, e4 = st.columns(4)
 with e1:
     st.download_button("Trajectories and curvature (CSV)",
                        lambda: trajectories_frame(trajectories, names, landscape).to_csv(index=False).encode(), file_name=f"race_{landscape_key}.csv", mime="text/csv",
@@ -133,6 +134,10 @@ with e2:
     st.download_button("Animated race (HTML for slides)", lambda: animation_html(animation), file_name=f"race_{landscape_key}.html",
                        mime="text/html", key="download_html", icon=":material/movie:", width="stretch")
 with e3:
+    st.download_button("Animated race (GIF)", lambda: race_gif(landscape, grid, paths, names), file_name=f"race_{landscape_key}.gif",
+                       mime="image/gif", key="download_gif", icon=":material/gif_box:", width="stretch",
+                       help="A looping 960×720 animation of the contour map and the paths, drawn when you click.")
+with e4:
     share_box()
 st.caption("The camera icon on each chart saves it as an image (format: sidebar → Chart image format).")
 

@@ -39,3 +39,26 @@ def test_svg_chosen_in_the_sidebar_applies_to_charts_on_another_page(app_server,
     wait_until_idle(page)
     formats = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')].map(p => p._context.toImageButtonOptions.format)")
     assert formats and set(formats) == {"svg"}
+
+
+def test_the_race_downloads_as_an_animated_gif_and_html(app_server, page):
+    """The Playground's slide exports, clicked in the browser: a looping GIF with many frames, and a
+    self-contained HTML file with plotly.js inlined and one animation frame per sampled step."""
+    import io
+
+    from PIL import Image
+
+    page.goto(app_server + "/")
+    wait_for_charts(page, 3)
+    wait_until_idle(page)
+    with page.expect_download(timeout=120_000) as download:
+        page.get_by_role("button", name="Animated race (GIF)").click()
+    assert download.value.suggested_filename.endswith(".gif")
+    image = Image.open(io.BytesIO(open(download.value.path(), "rb").read()))
+    assert image.format == "GIF" and image.n_frames > 10 and image.size == (960, 720)
+    with page.expect_download(timeout=120_000) as download:
+        page.get_by_role("button", name="Animated race (HTML for slides)").click()
+    html = open(download.value.path(), encoding="utf-8").read()
+    assert "Plotly.newPlot" in html and "addFrames" in html
+    assert len(html) > 1_000_000 and 'src="https://cdn.plot.ly' not in html  # plotly.js is inlined: plays offline
+    assert_no_exception(page)
