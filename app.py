@@ -4,6 +4,7 @@ import streamlit as st
 
 from ui.navigation import ROOT, available_pages
 from ui.exports import chart_data_button, start_recording
+from ui.presets import link_preset_values
 from ui.urlstate import capture_initial_params, check_link
 from warmup import configure_jax_cache
 from ui.theme import apply_page_style
@@ -33,4 +34,5 @@ link_warnings = st.container()
 start_recording()
 page.run()
 check_link(page.url_path, link_warnings)
+link_preset_values()
 chart_data_button(page.url_path)

@@ -11,7 +11,10 @@ from ui import charts
 from ui import charts_curvature as cc
 from ui.compute import loss_grid
 from ui.compute_curvature import quadratic_run, quadratic_settings, rate_map
-from ui.controls import LEARNING_RATES, log_slider, log_values
+from ui.conditioning_presets import CHALLENGES, CONTROLLED_KEYS, MOMENTUM_CHALLENGES, PRESETS
+from ui.controls import LEARNING_RATES, fmt, log_slider, log_values
+from ui.presets import challenge_box, preset_picker, show_challenge_result
+from ui.urlstate import LABELS
 
 START = (-2.5, 2.0)
 ALPHAS = log_values(-2, 2, (1, 2, 5))
@@ -20,8 +23,15 @@ LAMBDA_MAX = log_values(-1, 3, (1, 2, 5))
 MAP_SIDES = [11, 21, 31, 41]
 MAP_STEPS = 200
 NAMES = {"sgd": "Gradient descent", "momentum": "Heavy-ball momentum"}
+FORMS = {"separable": "separable Σ αᵢ(θᵢ − θᵢ*)²", "rotated": "rotated, chosen eigenvalues"}
+RULES = {"manual": "set by hand", "notes": "lecture's choice 0.99 / α_max", "optimal": "optimal 2 / (λ_min + λ_max)"}
+# The URL holds what these widgets display (a label, a formatted number); the link check and the presets'
+# link writer read that mapping here. (The log sliders' entries belong in ui.controls.log_slider.)
+LABELS.update({"cond_form": FORMS.get, "cond_lr_rule": RULES.get,
+               **{k: fmt for k in ("cond_alpha1", "cond_alpha2", "cond_kappa", "cond_lam_max", "cond_lr")}})
 
 st.title("Conditioning")
+preset_picker(PRESETS, CONTROLLED_KEYS, key="preset")
 
 # A click on the rate map (handled at the bottom) chooses the momentum run shown above it.
 pending = st.session_state.pop("cond_pending_momentum", None)
@@ -30,9 +40,9 @@ if pending is not None:
     st.session_state["cond_mom_lr"], st.session_state["cond_mom_beta"] = pending
 
 with st.sidebar:
+    challenge = challenge_box(CHALLENGES, CONTROLLED_KEYS, key="challenge")
     st.header("The bowl")
-    form = st.radio("Form", ["separable", "rotated"], key="cond_form", bind="query-params", horizontal=True,
-                    format_func={"separable": "separable Σ αᵢ(θᵢ − θᵢ*)²", "rotated": "rotated, chosen eigenvalues"}.get)
+    form = st.radio("Form", list(FORMS), key="cond_form", bind="query-params", horizontal=True, format_func=FORMS.get)
     if form == "separable":
         alpha1 = log_slider("α₁ (curvature along θ₁)", "cond_alpha1", ALPHAS, 0.5)
         alpha2 = log_slider("α₂ (curvature along θ₂)", "cond_alpha2", ALPHAS, 10.0)
@@ -43,9 +53,7 @@ with st.sidebar:
         angle = float(st.slider("Rotation (degrees)", -90, 90, 30, 5, key="cond_angle", bind="query-params"))
         eigenvalues = tuple(cond.eigenvalues_from_condition(lam_max, kappa))
     st.header("Gradient descent")
-    rule = st.selectbox("Learning rate", ["manual", "notes", "optimal"], key="cond_lr_rule", bind="query-params",
-                        format_func={"manual": "set by hand", "notes": "lecture's choice 0.99 / α_max",
-                                     "optimal": "optimal 2 / (λ_min + λ_max)"}.get)
+    rule = st.selectbox("Learning rate", list(RULES), key="cond_lr_rule", bind="query-params", format_func=RULES.get)
     manual_lr = log_slider("Learning rate η (by hand)", "cond_lr", LEARNING_RATES, 0.07, "Used when the rule is 'set by hand'.")
     steps = st.slider("Steps", 10, 1000, 150, 10, key="cond_steps", bind="query-params")
 
@@ -66,6 +74,9 @@ st.latex(r"e_i(t)=u_i^\top(\theta_t-\theta^*)=(1-\eta\lambda_i)^t\,e_i(0),\qquad
 st.latex(r"\kappa=\frac{\lambda_{\max}}{\lambda_{\min}},\qquad \eta_{\text{notes}}=\frac{0.99}{\alpha_{\max}}\Rightarrow"
          r"\ \text{flattest rate } 1-\frac{1.98}{\kappa},\qquad \eta^\star=\frac{2}{\lambda_{\min}+\lambda_{\max}}"
          r"\Rightarrow\ \text{rate }\frac{\kappa-1}{\kappa+1}")
+
+# The challenge's verdict, filled in once every run of the page exists: here, or in the momentum section.
+verdict_top = st.empty()
 
 # ---- readouts ----------------------------------------------------------------------------------------
 m = st.columns(4)
@@ -152,6 +163,17 @@ m[2].metric("Momentum: predicted rate", f"{predicted_rates['momentum']:.4f}",
             help=f"Spectral radius of the heavy-ball recurrence at η = {mom_lr:.4g}, β = {mom_beta:.3f}. "
                  f"At the optimum it is (√κ − 1)/(√κ + 1) = {r.momentum_optimal_rate:.4f}.")
 m[3].metric("Momentum: measured rate", "diverged" if not np.isfinite(measured["momentum"]) else f"{measured['momentum']:.4f}")
+verdict_momentum = st.empty()
+if challenge is not None:
+    outcome = challenge.check(
+        {"gd": gd, "momentum": runs["momentum"]},
+        {"form": form, "eigenvalues": tuple(float(v) for v in lam), "angle": angle, "rule": rule, "lr": lr,
+         "steps": steps, "use_optimal": bool(use_optimal), "mom_lr": float(mom_lr), "mom_beta": float(mom_beta),
+         "readouts": r},
+    )
+    in_momentum_section = any(challenge is CHALLENGES[k] for k in MOMENTUM_CHALLENGES)
+    with (verdict_momentum if in_momentum_section else verdict_top).container():
+        show_challenge_result(challenge, *outcome)
 if runs["momentum"].diverged(0):
     st.error(f"Momentum with η = {mom_lr:.4g}, β = {mom_beta:.3f} diverged: η λ_max = {mom_lr * lam.max():.3g} exceeds "
              f"2(1 + β) = {2 * (1 + mom_beta):.3g}, outside the stable region.", icon=":material/error:")

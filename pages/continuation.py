@@ -7,11 +7,17 @@ from analysis.continuation import CONTINUATION_STEPS, MAX_STAGES, QUADRATURE_ORD
 from ui import charts
 from ui import charts_nonconvex as nc
 from ui import compute_nonconvex as compute
+from ui.continuation_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
 from ui.controls import log_slider, log_values
+from ui.presets import challenge_box, preset_picker, show_challenge_result
+from ui.urlstate import LABELS
 
 N_STARTS = 256
 
 st.title("Continuation: optimize a smoothed loss first")
+preset_picker(PRESETS, CONTROLLED_KEYS, key="preset")
+with st.sidebar:
+    challenge = challenge_box(CHALLENGES, CONTROLLED_KEYS, key="challenge")
 st.markdown("A loss full of small bumps traps gradient descent in whichever dent it starts near. Blurring the loss "
             "removes bumps narrower than the blur, leaving the broad shape that points toward the good region. "
             "**Continuation** minimizes the blurred loss first and then sharpens it stage by stage, each stage starting "
@@ -22,6 +28,7 @@ st.markdown(f"computed with Gauss–Hermite nodes $x_j$ and weights $w_j$ ({QUAD
             f"{RUN_ORDER}² inside the descent loops). On the rippled bowl the blur is known exactly: a ripple "
             "$\\cos(2\\pi u/p)$ shrinks by $e^{-2\\pi^2\\sigma^2/p^2}$ and the bowl only rises by a constant.")
 
+LABELS["cont_landscape"] = compute.CONTINUATION_LANDSCAPES.get  # the URL holds the label: tell the link check
 name = st.radio("Loss", list(compute.CONTINUATION_LANDSCAPES), horizontal=True, key="cont_landscape", bind="query-params",
                 format_func=compute.CONTINUATION_LANDSCAPES.get)
 landscape = compute.continuation_landscape(name)
@@ -57,6 +64,9 @@ if stages_asked > MAX_STAGES:
 n_stages = int(min(stages_asked, MAX_STAGES))
 with st.spinner("Running both methods from every start..."):
     result = compute.continuation_compare(name, float(sigma0), n_stages, float(lr), int(seed), N_STARTS)
+if challenge is not None:
+    show_challenge_result(challenge, *challenge.check(
+        {"result": result}, {"name": name, "landscape": landscape, "sigma0": sigma0, "lr": lr, "stages": n_stages}))
 cont_rate, direct_rate = float(result.continuation_success.mean()), float(result.direct_success.mean())
 c1, c2, c3 = st.columns(3)
 c1.metric("Direct descent reaches the global minimum", f"{100 * direct_rate:.0f} %")

@@ -10,7 +10,10 @@ from analysis.summary import steps_to_tolerance
 from ui import charts
 from ui import charts_curvature as cc
 from ui.compute_curvature import normalization_study, unit_hessians
-from ui.controls import log_slider, log_values
+from ui.controls import fmt, log_slider, log_values
+from ui.data_normalization_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
+from ui.presets import challenge_box, preset_picker, show_challenge_result
+from ui.urlstate import LABELS
 
 SCALES = log_values(-1, 1, (1, 2, 3, 5))
 L2S = [0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
@@ -18,10 +21,15 @@ SAMPLE_SIZES = [50, 100, 200, 500, 1000]
 HIDDEN = [4, 8, 16, 32]
 N_NETWORKS = 12
 TOLERANCE = 1e-8
+# The URL holds the log sliders' formatted values; the presets' link writer reads that mapping here
+# (it belongs in ui.controls.log_slider).
+LABELS.update({k: fmt for k in ("norm_scale1", "norm_scale2")})
 
 st.title("Data normalization")
+preset_picker(PRESETS, CONTROLLED_KEYS, key="preset")
 
 with st.sidebar:
+    challenge = challenge_box(CHALLENGES, CONTROLLED_KEYS, key="challenge")
     st.header("The dataset")
     c1, c2 = st.columns(2)
     with c1:
@@ -50,6 +58,11 @@ with st.spinner("Building the four problems and running gradient descent..."):
     study = normalization_study(int(n_samples), (mean1, mean2), (scale1, scale2), float(correlation), float(l2),
                                 float(lr_factor), int(steps))
 titles = norm.TRANSFORM_TITLES
+if challenge is not None:
+    dataset = {"norm_mean1": mean1, "norm_mean2": mean2, "norm_scale1": scale1, "norm_scale2": scale2,
+               "norm_corr": correlation, "norm_n": n_samples, "norm_l2": l2}
+    show_challenge_result(challenge, *challenge.check(
+        study, {"dataset": dataset, "lr_factor": float(lr_factor), "steps": int(steps), "tolerance": TOLERANCE}))
 
 st.plotly_chart(cc.data_clouds_figure({k: v["inputs"] for k, v in study.items()}, titles), key="norm_clouds")
 st.caption("The same data after each preprocessing (× marks the origin). Statistics come from the data itself.")

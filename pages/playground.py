@@ -13,7 +13,7 @@ from ui.compute import landscape_from, loss_grid, race
 from ui.controls import landscape_picker, optimizer_picker, run_settings_controls, start_controls
 from ui.playground_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
 from ui.presets import challenge_box, preset_picker, show_challenge_result
-from ui.urlstate import share_box
+from ui.urlstate import share_box, write_to_link
 
 st.title("Optimizer playground")
 preset_picker(PRESETS, CONTROLLED_KEYS, key="preset")
@@ -59,8 +59,13 @@ for key, traj in trajectories.items():
         st.error(f"**{names[key]}** — {explanation}", icon=":material/error:")
 
 longest = max(len(p) for p in paths.values()) - 1
+if st.session_state.get("_step_run_length", longest) != longest and "step" in st.session_state:
+    # A new run length gives the scrubber a new range; Streamlit could restore a position beyond its end.
+    del st.session_state["step"]
+st.session_state["_step_run_length"] = longest
 step = st.slider("Step (moves every view)", 0, max(longest, 1), max(longest, 1), key="step", bind="query-params",
                  help="Scrub through the run: the maps, markers and readouts follow.") if longest > 0 else 0
+write_to_link("step", None if step == max(longest, 1) else str(step))  # the link shows what the view shows
 step = min(step, longest)
 
 # ---- readouts at the scrubber's step ----------------------------------------------------------

@@ -16,12 +16,17 @@ from ui import charts_nonconvex as nc
 from ui import compute_nonconvex as compute
 from ui.compute import landscape_from, loss_grid, race
 from ui.controls import LEARNING_RATES, log_slider, log_values
+from ui.presets import challenge_box, preset_picker, show_challenge_result
+from ui.saddles_and_cliffs_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
 
 NAMES = {k: OPTIMIZERS[k].name for k in HD_OPTIMIZERS}
 CLIP_COLORS = dict(zip(CLIPPING_VARIANTS, ["#D55E00", "#0072B2", "#009E73"]))
 CLIP_DASHES = dict(zip(CLIPPING_VARIANTS, ["solid", "solid", "dash"]))
 
 st.title("Saddles and cliffs")
+preset_picker(PRESETS, CONTROLLED_KEYS, key="preset")
+with st.sidebar:
+    challenge = challenge_box(CHALLENGES, CONTROLLED_KEYS, key="challenge")
 st.markdown("Two shapes that stall or derail gradient methods: **saddles**, where the gradient vanishes although "
             "downhill directions exist, and **cliffs**, where it is so large that one step throws the parameters away. "
             "Both grow more common as the number of parameters grows.")
@@ -92,6 +97,8 @@ c1.metric("Random directions that curve down at the saddle", f"{100 * share:.3g}
           help="Share of random unit vectors u with uᵀHu < 0 (Monte Carlo, 20,000 directions).")
 c2.metric("Share of negative eigenvalues", f"{k_neg} of {d}")
 c3.metric("Loss at the minima", f"{target:.4g}")
+if challenge is not None and challenge is CHALLENGES["escape"]:
+    show_challenge_result(challenge, *challenge.check(runs, {"d": d, "k": k_neg, "mu": float(mu), "lr": float(hd_lr)}))
 left, right = st.columns(2)
 with left:
     st.plotly_chart(nc.band_figure({k: r.loss - target for k, r in runs.items()}, NAMES,
@@ -146,6 +153,11 @@ cliff_run = RunSettings(lr=cliff_lr, n_steps=100)
 clipped = compute.cliff_runs("sgd", cliff_start, cliff_run, float(clip_norm), float(clip_value))
 cliff_paths = {name: t.path(0) for name, t in clipped.items()}
 jumps = {name: step_lengths(p) for name, p in cliff_paths.items()}
+if challenge is not None and challenge is CHALLENGES["cliff"]:
+    best = cliff.minima()[0]
+    show_challenge_result(challenge, *challenge.check(clipped, {
+        "lr": float(cliff_lr), "clip_norm": float(clip_norm), "minimum": (best.x, best.y), "start": cliff_start,
+        "steps": cliff_run.n_steps}))
 everything = np.vstack(list(cliff_paths.values()))
 (x0, x1), (y0, y1) = cliff.domain
 x_range = (min(x0, float(everything[:, 0].min()) - 0.5), max(x1, float(everything[:, 0].max()) + 0.5))

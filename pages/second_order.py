@@ -16,12 +16,19 @@ from ui import charts_curvature as cc
 from ui.compute import loss_grid
 from ui.compute_curvature import hessian_cost, scene_runs
 from ui.controls import LEARNING_RATES, log_slider, log_values
+from ui.presets import challenge_box, preset_picker, show_challenge_result
+from ui.second_order_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
+from ui.urlstate import LABELS
 
 TOLERANCE = 1e-6
 GD_DEFAULT_LR = {"quadratic": 0.05, "rosenbrock": 0.001, "saddle": 0.05, "flat": 0.5}
 NAMES = {key: OPTIMIZERS[key].name for key in so.METHODS if key in OPTIMIZERS} | {"conjugate_gradient": so.CG_NAME}
+# the URL holds the labels of these two: tell the link check (and the presets' link writer)
+LABELS["newton_scene"] = lambda k: so.SCENES[k].title
+LABELS["newton_methods"] = NAMES.get
 
 st.title("Second-order methods")
+preset_picker(PRESETS, CONTROLLED_KEYS, key="preset")
 
 pending = st.session_state.pop("newton_pending_start", None)
 if pending is not None:
@@ -29,6 +36,7 @@ if pending is not None:
     st.session_state[f"newton_start_x_{scene_key}"], st.session_state[f"newton_start_y_{scene_key}"] = x, y
 
 with st.sidebar:
+    challenge = challenge_box(CHALLENGES, CONTROLLED_KEYS, key="challenge")
     st.header("Scene")
     scene_key = st.selectbox("What to show", list(so.SCENES), format_func=lambda k: so.SCENES[k].title,
                              key="newton_scene", bind="query-params")
@@ -90,6 +98,10 @@ with st.spinner("Running the methods..."):
 if "adam" in methods:
     runs = dict(runs)
     runs["adam"] = scene_runs(scene_key, start, ("adam",), settings.replace(lr=float(adam_lr)))["adam"]
+if challenge is not None:
+    show_challenge_result(challenge, *challenge.check(runs, {
+        "scene": scene_key, "start": start, "landscape": landscape, "newton_lr": float(newton_lr),
+        "damping": float(damping), "steps": int(steps)}))
 
 left, right = st.columns([1.1, 1])
 with left:

@@ -16,7 +16,10 @@ from ui import charts_nonconvex as nc
 from ui import compute_nonconvex as compute
 from ui.compute import landscape_from, loss_grid
 from ui.controls import LEARNING_RATES, log_slider
+from ui.presets import challenge_box, preset_picker, show_challenge_result
 from ui.theme import SEQUENCE, optimizer_color
+from ui.two_layer_networks_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS, checked_in
+from ui.urlstate import LABELS
 
 FIRST_ORDER = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"]
 RESTART_K = 30  # restarts are always measured up to K = 30; the K input only moves the readout
@@ -25,6 +28,9 @@ GRID_SIZES = [32, 64, 96, 128, 160]
 PLATEAU_GAP = 0.01  # a plateau step: error still this far above the best minimum
 
 st.title("Two-layer networks: symmetric solutions, saddles and plateaus")
+preset_picker(PRESETS, CONTROLLED_KEYS, key="preset")
+with st.sidebar:
+    challenge = challenge_box(CHALLENGES, CONTROLLED_KEYS, key="challenge")
 st.markdown(
     "One weight per layer is enough to lose convexity. With a hidden weight $w$ and an output weight $v$, "
     "the network only uses their product (linear case) or $v\\tanh(wx)$ (tanh case), so many weight pairs "
@@ -37,9 +43,14 @@ with c2:
     st.latex(r"E_{\tanh}(w, v) = \frac1N\sum_{n}\big(v\tanh(w\,x_n) - t_n\big)^2 + \lambda\,(v^2 + w^2)")
 
 # ---- the network and its data -------------------------------------------------------------------
-model = st.radio("Network", ["two_layer_linear", "two_layer_tanh"], horizontal=True, key="net_model", bind="query-params",
-                 format_func={"two_layer_linear": "Linear: one example x = 1, t = 1, λ = 0.1",
-                              "two_layer_tanh": "tanh: a dataset you choose"}.get)
+MODEL_LABELS = {"two_layer_linear": "Linear: one example x = 1, t = 1, λ = 0.1", "two_layer_tanh": "tanh: a dataset you choose"}
+COLOR_LABELS = {"minimum": "minimum reached", "loss": "final error", "divergence": "diverged or not"}
+RS_LABELS = {"network": "this network", "six_hump_camel": "six-hump camel (4 worse local minima)"}
+# These widgets write their labels into the URL; the link check and the presets' links need to know them.
+LABELS.update(net_model=MODEL_LABELS.get, net_basin_color=COLOR_LABELS.get, net_rs_loss=RS_LABELS.get,
+              net_basin_opt=lambda k: OPTIMIZERS[k].name, net_pl_opts=lambda k: OPTIMIZERS[k].name)
+model = st.radio("Network", list(MODEL_LABELS), horizontal=True, key="net_model", bind="query-params",
+                 format_func=MODEL_LABELS.get)
 settings: tuple = ()
 if model == "two_layer_tanh":
     c1, c2, c3 = st.columns(3)
@@ -110,6 +121,9 @@ init_run = RunSettings(lr=init_lr, n_steps=300)
 small = init_scale * np.random.default_rng(0).standard_normal((6, 2))
 starts = tuple(map(tuple, np.vstack([[0.0, 0.0], small])))
 init_traj = compute.runs_from(model, settings, "sgd", init_run, starts)
+if checked_in(challenge, "zero_init"):
+    show_challenge_result(challenge, *challenge.check(
+        {"init": init_traj}, {"model": model, "landscape": landscape, "init_scale": init_scale, "init_lr": init_lr}))
 left, right = st.columns([1.1, 1])
 with left:
     fig = charts.contour_map(landscape, grid, "GD from zero and from small random starts", height=500)
@@ -148,8 +162,7 @@ with c3:
 with c4:
     basin_steps = st.number_input("Steps per run", 1, 100_000, BASIN_STEPS, 50, key="net_basin_steps", bind="query-params")
 color_by = st.radio("Colour by", ["minimum", "loss", "divergence"], horizontal=True, key="net_basin_color",
-                    bind="query-params", format_func={"minimum": "minimum reached", "loss": "final error",
-                                                      "divergence": "diverged or not"}.get)
+                    bind="query-params", format_func=COLOR_LABELS.get)
 if basin_steps > MAX_BASIN_STEPS:
     st.warning(f"{basin_steps:,} steps asked for; basin maps run at most {MAX_BASIN_STEPS} steps per start "
                f"({resolution}² starts at once), so {MAX_BASIN_STEPS} run.", icon=":material/warning:")
@@ -157,6 +170,9 @@ if basin_steps > MAX_BASIN_STEPS:
 basin_run = RunSettings(lr=basin_lr, momentum=0.9, n_steps=int(basin_steps))
 with st.spinner(f"Running {resolution * resolution:,} trajectories..."):
     basin = compute.basin_map(model, settings, basin_opt, basin_run, int(resolution))
+if checked_in(challenge, "basins"):
+    show_challenge_result(challenge, *challenge.check(
+        {"basin": basin}, {"model": model, "landscape": landscape, "optimizer": basin_opt, "lr": basin_lr}))
 left, right = st.columns([1.4, 1])
 with left:
     st.plotly_chart(nc.basin_figure(basin, landscape, color_by,
@@ -185,7 +201,7 @@ st.latex(r"P(K) = 1 - (1 - p)^K")
 c1, c2, c3 = st.columns(3)
 with c1:
     rs_target = st.radio("Loss", ["network", "six_hump_camel"], key="net_rs_loss", bind="query-params", index=1,
-                         format_func={"network": "this network", "six_hump_camel": "six-hump camel (4 worse local minima)"}.get)
+                         format_func=RS_LABELS.get)
 with c2:
     rs_lr = log_slider("Learning rate η (restarts)", "net_rs_lr", LEARNING_RATES, 0.02)
 with c3:

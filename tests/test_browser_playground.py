@@ -93,3 +93,36 @@ def test_the_first_session_after_a_server_start_may_open_a_page_url_directly(bro
         context.close()
         server.terminate()
         server.wait(20)
+
+
+def test_a_shorter_run_keeps_the_scrubber_in_range_and_in_the_link(app_server, page, browser):
+    """Scrub, then ask for fewer steps: the scrubber's range shrinks (Streamlit makes it a new widget and
+    may restore an old position, even one beyond the new end). The page must stay error-free, the
+    scrubber inside the new range, and the copied link must reopen the same position."""
+    page.goto(app_server + "/")
+    wait_for_charts(page, 5)
+    wait_until_idle(page)
+    scrubber = page.locator('[data-testid="stSlider"]', has_text="Step (moves every view)").locator('input[type="range"]')
+    value = "e => e.getAttribute('aria-valuetext') || e.value"
+    scrubber.focus()
+    for _ in range(3):
+        scrubber.press("ArrowLeft")
+    page.wait_for_function("() => window.location.href.includes('step=197')", timeout=60_000)
+    wait_until_idle(page)
+    page.locator('[data-testid="stExpander"] summary', has_text="Minibatches and run").click()
+    steps = page.locator('[data-testid="stNumberInput"]', has_text="Steps").locator("input")
+    for n in ("40", "20"):
+        steps.fill(n)
+        steps.press("Enter")
+        page.wait_for_function(f"() => window.location.href.includes('steps={n}')", timeout=60_000)
+        wait_until_idle(page)
+        assert_no_exception(page)
+        position = int(scrubber.evaluate(value))
+        assert 0 <= position <= int(n)
+    other = browser.new_context(viewport={"width": 1600, "height": 1000}).new_page()
+    other.goto(page.url)
+    wait_for_charts(other, 5)
+    wait_until_idle(other)
+    twin = other.locator('[data-testid="stSlider"]', has_text="Step (moves every view)").locator('input[type="range"]')
+    assert int(twin.evaluate(value)) == position, page.url
+    other.context.close()

@@ -68,6 +68,7 @@ def nearest(options: list[float], value: float) -> float:
 
 
 def log_slider(label: str, key: str, options: list[float], default: float, help: str | None = None) -> float:
+    LABELS[key] = fmt  # the URL holds the formatted option ("100", not "100.0")
     return st.select_slider(label, options=options, value=nearest(options, default), format_func=fmt, key=key,
                             help=help, bind="query-params")
 

@@ -10,7 +10,7 @@ from ui.presets import Challenge, Preset
 CONTROLLED_KEYS = (
     "landscape", "optimizers", "lr", "momentum", "beta1", "beta2", "eps", "wd", "newton_lr", "damping",
     "schedule", "gamma", "step_size", "period", "min_ratio", "warmup", "clip", "clip_norm", "batch", "sampling",
-    "seed", "steps", "landscape_lam1", "landscape_lam2", "landscape_angle", "step",
+    "seed", "steps", "landscape_lam1", "landscape_lam2", "landscape_angle",
     "start_x_quadratic", "start_y_quadratic", "start_x_saddle", "start_y_saddle", "start_x_cliff", "start_y_cliff",
     "start_x_rosenbrock", "start_y_rosenbrock",
 )

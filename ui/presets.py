@@ -8,7 +8,7 @@ from typing import Callable, NamedTuple
 
 import streamlit as st
 
-from ui.urlstate import LABELS, write_to_link
+from ui.urlstate import LABELS, registered_widget_default, write_to_link
 
 
 class Preset(NamedTuple):
@@ -24,15 +24,46 @@ class Challenge(NamedTuple):
     check: Callable  # (results dict, context dict) -> (solved: bool, message: str)
 
 
-def _apply(values: dict, controlled_keys: tuple) -> None:
+def _apply(values: dict, controlled_keys: tuple, title: str | None = None, explanation: str | None = None) -> None:
     """Return every controlled key to its default (its value and its URL parameter go), then set the
     preset's values; the widgets then write those into the URL, so the link reproduces the preset."""
     for key in controlled_keys:
-        st.session_state.pop(key, None)
-        if key not in values:
-            write_to_link(key, None)
+        if key in values:  # popping a key that is set below would hide it from Streamlit's URL sync
+            continue
+        on_screen, default = registered_widget_default(key)
+        if on_screen:  # set it back explicitly: a popped widget keeps its old value in the browser
+            st.session_state[key] = default
+        else:
+            st.session_state.pop(key, None)
+        write_to_link(key, None)  # also when the preset hides the widget: no stale parameter stays behind
     for key, value in values.items():
         st.session_state[key] = value
+    st.session_state[_PENDING] = dict(values)
+    if title:
+        st.session_state[_ANNOUNCE] = (title, explanation)
+
+
+_PENDING = "_preset_values_to_link"
+_ANNOUNCE = "_preset_just_applied"
+
+
+def link_preset_values() -> None:
+    """After the run that applied a preset (app.py calls this after the page): put into the URL every
+    preset value whose widget Streamlit did not sync, because the widget was not on screen before the
+    preset (a start point of another landscape, a slider that only one model shows)."""
+    pending = st.session_state.pop(_PENDING, None)
+    if not pending:
+        return
+    for key, value in pending.items():
+        if key not in st.session_state or key in st.query_params:
+            continue
+        if isinstance(value, (list, tuple)):
+            raw = [str(LABELS[key](v)) if key in LABELS else str(v) for v in value]
+        elif isinstance(value, bool):
+            raw = str(value).lower()
+        else:
+            raw = str(LABELS[key](value)) if key in LABELS else str(value)
+        write_to_link(key, raw)
 
 
 def preset_picker(presets: dict[str, Preset], controlled_keys: tuple, key: str = "preset") -> None:
@@ -44,7 +75,10 @@ def preset_picker(presets: dict[str, Preset], controlled_keys: tuple, key: str =
     for col, (name, preset) in zip(cols, presets.items()):
         with col:
             st.button(preset.title, key=f"{key}_{name}", help=preset.explanation, width="stretch",
-                      on_click=_apply, args=(preset.values, controlled_keys))
+                      on_click=_apply, args=(preset.values, controlled_keys, preset.title, preset.explanation))
+    announced = st.session_state.pop(_ANNOUNCE, None)
+    if announced:  # the effect is often further down a long page: say what to look for
+        st.toast(f"**{announced[0]}.** {announced[1]}", icon=":material/tune:", duration="long")
 
 
 def challenge_box(challenges: dict[str, Challenge], controlled_keys: tuple, key: str = "challenge"):

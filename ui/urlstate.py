@@ -62,11 +62,12 @@ def _forget_params(keys) -> None:
         pass
 
 
-def write_to_link(key: str, raw: str | None) -> None:
+def write_to_link(key: str, raw: str | list[str] | None) -> None:
     """Put ``key=raw`` in the page's URL (None: remove it) when it is not there already. Streamlit forbids
     this for widget-bound keys through ``st.query_params``; this is for the case its own sync misses (see
     ``ui.controls.batch_slider``). Best effort, like ``_forget_params``."""
-    if st.query_params.get(key) == raw:
+    current = st.query_params.get_all(key)
+    if (raw is None and not current) or current == ([raw] if isinstance(raw, str) else raw):
         return
     from streamlit.runtime.state import get_session_state
 
@@ -79,6 +80,21 @@ def write_to_link(key: str, raw: str | None) -> None:
             qp._send_query_param_msg()
     except Exception:  # noqa: BLE001
         pass
+
+
+def registered_widget_default(key: str) -> tuple[bool, object]:
+    """(True, default value) of the widget registered under ``key`` in this session, or (False, None)
+    when no such widget is on screen. Streamlit has no public accessor for a widget's default; this
+    reads the widget's metadata (best effort, like ``_forget_params``)."""
+    from streamlit.runtime.state import get_session_state
+
+    try:
+        state = get_session_state()._state
+        widget_id = state._key_id_mapper.get_id_from_key(key, None)
+        metadata = state._new_widget_state.widget_metadata.get(widget_id) if widget_id else None
+        return (True, metadata.deserializer(None)) if metadata is not None else (False, None)
+    except Exception:  # noqa: BLE001
+        return False, None
 
 
 def _retire_initial_link() -> None:
