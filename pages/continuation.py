@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from analysis.continuation import CONTINUATION_STEPS, MAX_STAGES, QUADRATURE_ORDER, RUN_ORDER
+from analysis.continuation import CONTINUATION_STEPS, MAX_STAGES, QUADRATURE_ORDER, RUN_ORDER, SIGMA_MAX_MAP, SIGMA_MAX_RUN
 from ui import charts
 from ui import charts_nonconvex as nc
 from ui import compute_nonconvex as compute
@@ -35,7 +35,7 @@ landscape = compute.continuation_landscape(name)
 
 # ---- 1. the blurred loss ------------------------------------------------------------------------
 st.header("1 · The loss, blurred")
-sigma = st.slider("Blur width σ", 0.0, 1.0, 0.3, 0.02, key="cont_sigma", bind="query-params")
+sigma = st.slider("Blur width σ", 0.0, SIGMA_MAX_MAP, 0.3, 0.02, key="cont_sigma", bind="query-params")
 raw = compute.smoothed_grid(name, 0.0)
 blurred = compute.smoothed_grid(name, float(sigma))
 left, right = st.columns(2)
@@ -51,7 +51,7 @@ st.markdown(f"{N_STARTS} random starts; both methods take the same {CONTINUATION
             "with shrinking σ, the last stage on the true loss. A run succeeds when it ends at the global minimum.")
 c1, c2, c3, c4 = st.columns(4)
 with c1:
-    sigma0 = st.slider("First blur σ₀", 0.05, 1.0, 0.5, 0.05, key="cont_sigma0", bind="query-params")
+    sigma0 = st.slider("First blur σ₀", 0.05, SIGMA_MAX_RUN, 0.5, 0.05, key="cont_sigma0", bind="query-params")
 with c2:
     stages_asked = st.number_input("Stages", 1, 1000, 6, key="cont_stages", bind="query-params",
                                    help="σ falls geometrically from σ₀ to σ₀/10, then a last stage at σ = 0.")

@@ -162,7 +162,7 @@ def test_continuation_defaults_show_continuation_winning(continuation):
 
 @pytest.mark.parametrize("kind, key, value", [
     ("slider", "cont_sigma", 0.6),
-    ("slider", "cont_sigma0", 0.8),
+    ("slider", "cont_sigma0", 0.7),
     ("number_input", "cont_stages", 3),
     ("select_slider", "cont_lr", 0.01),
     ("number_input", "cont_seed", 7),

@@ -41,7 +41,7 @@ PRESETS = {
     "too_large": Preset(
         "Too large a learning rate",
         "η = 0.1 is twice 2/λ_max = 2/(1 + 4π²) ≈ 0.049 at the sharp global minimum: continuation brings "
-        "every run within 0.5 of it, but the last stage, on the true loss, bounces, and only 34 % end there.",
+        "every run within 0.5 of it, but on the true loss the last stage bounces and no run settles there.",
         {"cont_landscape": "rippled_bowl", "cont_lr": 0.1},
     ),
 }
