@@ -7,55 +7,16 @@ process, so that is cheap); one test loads two presets in a row, to see the seco
 
 from __future__ import annotations
 
-import base64
-import json
-from pathlib import Path
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from ui.saddles_and_cliffs_presets import PRESETS
-
-ROOT = Path(__file__).resolve().parent.parent
-WIDGET_KINDS = ("selectbox", "multiselect", "select_slider", "slider", "number_input")
+from tests.apptest_helpers import array, ok, titled, widget, open_page as open_at
 
 
-def open_page() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
-    at.run()
-    at.switch_page("pages/saddles_and_cliffs.py").run()
-    ok(at)
-    return at
-
-
-def ok(at):
-    assert not at.exception, [e.value for e in at.exception]
-
-
-def widget(at, key):
-    for kind in WIDGET_KINDS:
-        try:
-            return getattr(at, kind)(key=key)
-        except KeyError:
-            continue
-    raise KeyError(key)
-
-
-def array(value) -> np.ndarray:
-    """A Plotly data array from figure JSON (plain list, or base64 'bdata' with dtype and shape)."""
-    if isinstance(value, dict) and "bdata" in value:
-        out = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-        return out.reshape([int(n) for n in str(value["shape"]).split(",")]) if "shape" in value else out
-    return np.asarray(value, dtype=float)
-
-
-def titled(at, text: str) -> dict:
-    for chart in at.get("plotly_chart"):
-        fig = json.loads(chart.proto.spec)
-        if text in ((fig.get("layout", {}).get("title") or {}).get("text") or ""):
-            return fig
-    raise AssertionError(f"no figure titled {text!r}")
+def open_page():
+    return open_at("pages/saddles_and_cliffs.py")
 
 
 def curve(fig: dict, name: str) -> np.ndarray:

@@ -7,44 +7,23 @@ process, so that is cheap); one test loads two presets in a row, to see the seco
 
 from __future__ import annotations
 
-import base64
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from analysis import second_order as so
 from optimizers import OPTIMIZERS
 from ui.second_order_presets import PRESETS
+from tests.apptest_helpers import array, ok, widget, open_page as open_at
 
-ROOT = Path(__file__).resolve().parent.parent
+
+def open_page():
+    return open_at("pages/second_order.py")
+
+
 ITERATIONS = "iterations to |∇L| ≤ 1e-06"
 NAMES = {k: OPTIMIZERS[k].name for k in so.METHODS if k in OPTIMIZERS} | {"conjugate_gradient": so.CG_NAME}
-WIDGET_KINDS = ("selectbox", "multiselect", "select_slider", "slider", "number_input")
-
-
-def open_page() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
-    at.run()
-    at.switch_page("pages/second_order.py").run()
-    ok(at)
-    return at
-
-
-def ok(at):
-    assert not at.exception, [e.value for e in at.exception]
-
-
-def widget(at, key):
-    for kind in WIDGET_KINDS:
-        try:
-            return getattr(at, kind)(key=key)
-        except KeyError:
-            continue
-    raise KeyError(key)
-
 
 def table(at):
     return at.dataframe[0].value.set_index("method")
@@ -52,14 +31,6 @@ def table(at):
 
 def metrics(at) -> dict:
     return {m.label: m.value for m in at.metric}
-
-
-def array(value) -> np.ndarray:
-    """A Plotly data array from figure JSON (plain list, or base64 'bdata' with dtype and shape)."""
-    if isinstance(value, dict) and "bdata" in value:
-        out = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-        return out.reshape([int(n) for n in str(value["shape"]).split(",")]) if "shape" in value else out
-    return np.asarray(value, dtype=float)
 
 
 def path_of(at, name: str) -> np.ndarray:

@@ -8,55 +8,17 @@ browser it does return). Compiled programs and cached runs are shared across ses
 
 from __future__ import annotations
 
-import base64
-import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from ui.two_layer_networks_presets import CHALLENGES, PRESETS
-
-ROOT = Path(__file__).resolve().parent.parent
-WIDGET_KINDS = ("radio", "selectbox", "multiselect", "select_slider", "slider", "number_input")
+from tests.apptest_helpers import array, ok, titled, widget, open_page as open_at
 
 
-def open_page() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
-    at.run()
-    at.switch_page("pages/two_layer_networks.py").run()
-    ok(at)
-    return at
-
-
-def ok(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-
-
-def widget(at: AppTest, key: str):
-    for kind in WIDGET_KINDS:
-        try:
-            return getattr(at, kind)(key=key)
-        except KeyError:
-            continue
-    raise KeyError(key)
-
-
-def array(value) -> np.ndarray:
-    """A Plotly data array from figure JSON (plain list, or base64 'bdata' with dtype and shape)."""
-    if isinstance(value, dict) and "bdata" in value:
-        out = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-        return out.reshape([int(n) for n in str(value["shape"]).split(",")]) if "shape" in value else out
-    return np.asarray(value, dtype=float)
-
-
-def titled(at: AppTest, text: str) -> dict:
-    for chart in at.get("plotly_chart"):
-        fig = json.loads(chart.proto.spec)
-        if text in ((fig.get("layout", {}).get("title") or {}).get("text") or ""):
-            return fig
-    raise AssertionError(f"no figure titled {text!r}")
+def open_page():
+    return open_at("pages/two_layer_networks.py")
 
 
 def metrics(at: AppTest) -> dict[str, str]:

@@ -1,0 +1,52 @@
+"""Helpers shared by the AppTest files: open a page, find a widget by key whatever its kind, read
+Plotly figures and arrays out of the page's protos."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+WIDGET_KINDS = ("radio", "selectbox", "multiselect", "select_slider", "slider", "toggle", "number_input")
+
+
+def open_page(page: str) -> AppTest:
+    """A fresh session of app.py switched to ``page`` (e.g. "pages/continuation.py"), checked for exceptions."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.run()
+    at.switch_page(page).run()
+    ok(at)
+    return at
+
+
+def ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def widget(at: AppTest, key: str):
+    for kind in WIDGET_KINDS:
+        try:
+            return getattr(at, kind)(key=key)
+        except KeyError:
+            continue
+    raise KeyError(key)
+
+
+def array(value) -> np.ndarray:
+    """A Plotly data array from figure JSON (plain list, or base64 'bdata' with dtype and shape)."""
+    if isinstance(value, dict) and "bdata" in value:
+        out = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        return out.reshape([int(n) for n in str(value["shape"]).split(",")]) if "shape" in value else out
+    return np.asarray(value, dtype=float)
+
+
+def titled(at: AppTest, text: str) -> dict:
+    for chart in at.get("plotly_chart"):
+        fig = json.loads(chart.proto.spec)
+        if text in ((fig.get("layout", {}).get("title") or {}).get("text") or ""):
+            return fig
+    raise AssertionError(f"no figure titled {text!r}")
