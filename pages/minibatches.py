@@ -22,9 +22,13 @@ from ui.compute_stochastic import (
     sampling_race,
 )
 from ui.controls import LEARNING_RATES, batch_slider, carry_within, fmt, nearest
+from ui.minibatches_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
+from ui.presets import challenge_box, preset_picker, show_challenge_result
 from ui.theme import SEQUENCE, optimizer_color
+from ui.urlstate import LABELS, forget_params
 
 st.title("Minibatches")
+preset_picker(PRESETS, CONTROLLED_KEYS, key="preset")
 st.markdown(
     "Training losses are averages over a dataset. A **minibatch** replaces that average by the average over "
     "B samples picked at random: a step costs B gradient evaluations instead of N, and in exchange the "
@@ -43,9 +47,16 @@ def reset_for_landscape() -> None:
     st.session_state["mb_lr"] = nearest(LEARNING_RATES, LANDSCAPES[choice].default_lr)
     for k in ("mb_x", "mb_y"):
         st.session_state.pop(k, None)
+    # The θ sliders take the new landscape's range, so Streamlit makes them new widgets, and a new widget
+    # is seeded from the link: forget the old point there too, or it would come back on the new landscape.
+    forget_params(["mb_x", "mb_y"])
 
+
+# These controls write their labels into the URL: tell the link check (and the presets' links).
+LABELS.update(mb_landscape=lambda k: LANDSCAPES[k].title, mb_cloud_sampling=SAMPLING_NAMES.get)
 
 with st.sidebar:
+    challenge = challenge_box(CHALLENGES, CONTROLLED_KEYS, key="challenge")
     st.header("Data and batches")
     key = st.selectbox("Landscape", list(LANDSCAPES), format_func=lambda k: LANDSCAPES[k].title, key="mb_landscape",
                        bind="query-params", on_change=reset_for_landscape)
@@ -72,6 +83,7 @@ c1, c2, c3 = st.columns(3)
 c1.metric("samples N", n_samples)
 c2.metric("batch size B", batch)
 c3.metric("steps per epoch ⌈N/B⌉", per_epoch)
+verdict = st.container()  # the challenge's verdict, filled in once every section has run
 
 
 def gap(losses):
@@ -279,3 +291,10 @@ elif all(np.isfinite(v) and v > 0 for v in jitter.values()):
         "cost per step, but its average mixes gradients taken at earlier points, so it also lags and overshoots: it "
         "smooths the path, it does not measure the gradient better. Only more data per step does that."
     )
+
+if challenge is not None:
+    with verdict:
+        show_challenge_result(challenge, *challenge.check(
+            {"noise": noise, "race": race["runs"], "order": order["runs"], "duel": duel["runs"]},
+            {"landscape": key, "n": n_samples, "noise": noise_scale, "batch": batch, "lr": lr, "epochs": epochs,
+             "seed": seed, "l_star": l_star}))

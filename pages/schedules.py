@@ -10,7 +10,10 @@ from analysis.summary import finite_median
 from ui import charts_stochastic as charts
 from ui.compute_stochastic import DATASET_SIZES, LANDSCAPES, MAX_SEEDS, best_loss, landscape_for, schedule_study, zoom_grid
 from ui.controls import LEARNING_RATES, batch_slider, carry_within, fmt, nearest
+from ui.presets import challenge_box, preset_picker, show_challenge_result
+from ui.schedules_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
 from ui.theme import SEQUENCE
+from ui.urlstate import LABELS
 
 ALL_CHOICES = list(SCHEDULE_CHOICES) + [GROWING_BATCH]
 COLOURS = dict(zip(ALL_CHOICES, ["#000000", SEQUENCE[0], SEQUENCE[5], SEQUENCE[4], SEQUENCE[3], SEQUENCE[1], SEQUENCE[2]]))
@@ -18,6 +21,7 @@ DASHES = {label: ("dash" if label in ("exponential decay", "warm-up + cosine", G
           for label in ALL_CHOICES}
 
 st.title("Learning-rate schedules")
+preset_picker(PRESETS, CONTROLLED_KEYS, key="preset")
 st.markdown(
     "With a constant learning rate SGD never quite stops: close to the minimum the true gradient is small while the "
     "minibatch noise is not, so the iterates keep wandering in a cloud around it. Large steps early are useful to "
@@ -40,7 +44,10 @@ def reset_for_landscape() -> None:
     st.session_state["sched_lr"] = nearest(LEARNING_RATES, 2 * LANDSCAPES[st.session_state["sched_landscape"]].default_lr)
 
 
+LABELS["sched_landscape"] = lambda k: LANDSCAPES[k].title  # the URL holds the label: tell the link check
+
 with st.sidebar:
+    challenge = challenge_box(CHALLENGES, CONTROLLED_KEYS, key="challenge")
     st.header("Problem")
     key = st.selectbox("Landscape", list(LANDSCAPES), format_func=lambda k: LANDSCAPES[k].title, key="sched_landscape",
                        bind="query-params", on_change=reset_for_landscape)
@@ -100,6 +107,13 @@ for label, run in runs.items():
 l_star = best_loss(land)
 log_gap = l_star is not None
 gap_title = "L − L* (log scale)" if log_gap else "loss"
+
+if challenge is not None:
+    minima = land.minima()
+    show_challenge_result(challenge, *challenge.check(runs, {
+        "landscape": key, "n": n_samples, "noise": noise_scale, "lr": lr, "batch": batch, "epochs": epochs,
+        "n_seeds": n_seeds, "gamma": gamma, "every": every, "growth": growth, "runs": tuple(runs),
+        "l_star": l_star or 0.0, "minimum": minima[0].point if minima else None}))
 
 # ---- the schedules and their effect on the loss --------------------------------------------------
 left, right = st.columns(2)

@@ -12,7 +12,7 @@ from landscapes import LANDSCAPES, get_landscape
 from landscapes.networks import TANH_TARGETS
 from optimizers import OPTIMIZERS, SCHEDULES
 from optimizers.engine import MAX_STEPS, SAMPLING, RunSettings
-from ui.urlstate import LABELS, write_to_link
+from ui.urlstate import LABELS, forget_params, write_to_link
 
 
 def log_values(low_exp: int, high_exp: int, mantissas=(1, 1.5, 2, 3, 5, 7)) -> list[float]:
@@ -41,6 +41,7 @@ def carry_within(key: str, limit_key: str, default: int) -> None:
     its default (or from the link the session was opened with), not from the value it showed. Setting
     the value here carries it over, capped at the new limit, and keeps the URL in step with the view."""
     st.session_state[key] = min(int(st.session_state.get(key, default)), int(st.session_state[limit_key]))
+    forget_params([key])  # else Streamlit seeds the new widget from the URL's old value
     st.session_state.setdefault(_CARRIED, set()).add(key)
 
 

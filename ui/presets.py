@@ -8,7 +8,7 @@ from typing import Callable, NamedTuple
 
 import streamlit as st
 
-from ui.urlstate import LABELS, registered_widget_default, write_to_link
+from ui.urlstate import LABELS, forget_params, registered_widget_default, write_to_link
 
 
 class Preset(NamedTuple):
@@ -27,6 +27,9 @@ class Challenge(NamedTuple):
 def _apply(values: dict, controlled_keys: tuple, title: str | None = None, explanation: str | None = None) -> None:
     """Return every controlled key to its default (its value and its URL parameter go), then set the
     preset's values; the widgets then write those into the URL, so the link reproduces the preset."""
+    # Streamlit seeds a widget it sees as new (a slider whose range moved) from the URL on every rerun,
+    # which would beat the values below: the preset's keys leave the URL first.
+    forget_params(controlled_keys)
     for key in controlled_keys:
         if key in values:  # popping a key that is set below would hide it from Streamlit's URL sync
             continue

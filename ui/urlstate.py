@@ -42,10 +42,10 @@ def capture_initial_params(page_id: str) -> None:
         st.session_state[_INITIAL] = (page_id, params)
         hostile = [key for key, values in params.items() if any(_overflowing(v) for v in values)]
         if hostile:
-            _forget_params(hostile)
+            forget_params(hostile)
 
 
-def _forget_params(keys) -> None:
+def forget_params(keys) -> None:
     """Remove parameters from the link before any widget reads them. Streamlit offers no public way
     to do this for widget-bound parameters (a bound widget reads its start value from the initial
     query string), so this reaches into the session's query-parameter store; if that store changes
@@ -65,7 +65,7 @@ def _forget_params(keys) -> None:
 def write_to_link(key: str, raw: str | list[str] | None) -> None:
     """Put ``key=raw`` in the page's URL (None: remove it) when it is not there already. Streamlit forbids
     this for widget-bound keys through ``st.query_params``; this is for the case its own sync misses (see
-    ``ui.controls.batch_slider``). Best effort, like ``_forget_params``."""
+    ``ui.controls.batch_slider``). Best effort, like ``forget_params``."""
     current = st.query_params.get_all(key)
     if (raw is None and not current) or current == ([raw] if isinstance(raw, str) else raw):
         return
@@ -85,7 +85,7 @@ def write_to_link(key: str, raw: str | list[str] | None) -> None:
 def registered_widget_default(key: str) -> tuple[bool, object]:
     """(True, default value) of the widget registered under ``key`` in this session, or (False, None)
     when no such widget is on screen. Streamlit has no public accessor for a widget's default; this
-    reads the widget's metadata (best effort, like ``_forget_params``)."""
+    reads the widget's metadata (best effort, like ``forget_params``)."""
     from streamlit.runtime.state import get_session_state
 
     try:
@@ -102,7 +102,7 @@ def _retire_initial_link() -> None:
     registers later under a bound key, including a slider that became a new widget because its range
     moved (a batch size whose maximum is the dataset size). That would bring back a value from the old
     link in the middle of a session; once the first run has applied the link, it is forgotten. Best
-    effort, like ``_forget_params``."""
+    effort, like ``forget_params``."""
     from streamlit.runtime.state import get_session_state
 
     try:
