@@ -8,39 +8,20 @@ control to its default first, so the order of the tests does not matter.
 
 from __future__ import annotations
 
-import base64
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from ui.conditioning_presets import PRESETS
+from tests.apptest_helpers import array, ok, open_page, widget
 
-ROOT = Path(__file__).resolve().parent.parent
-WIDGET_KINDS = ("radio", "selectbox", "select_slider", "slider", "toggle", "number_input")
 
 
 @pytest.fixture(scope="module")
 def app():
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
-    at.run()
-    at.switch_page("pages/conditioning.py").run()
-    ok(at)
+    at = open_page("pages/conditioning.py")
     return at
-
-
-def ok(at):
-    assert not at.exception, [e.value for e in at.exception]
-
-
-def array(value) -> np.ndarray:
-    """A Plotly data array from figure JSON (plain list, or base64 'bdata' with dtype and shape)."""
-    if isinstance(value, dict) and "bdata" in value:
-        out = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-        return out.reshape([int(n) for n in str(value["shape"]).split(",")]) if "shape" in value else out
-    return np.asarray([np.nan if v is None else v for v in value], dtype=float)
 
 
 def figures(at) -> list[dict]:
@@ -54,12 +35,7 @@ def trace(fig: dict, starts: str) -> np.ndarray:
 
 
 def widget_value(at, key: str):
-    for kind in WIDGET_KINDS:
-        try:
-            return getattr(at, kind)(key=key).value
-        except KeyError:
-            continue
-    raise AssertionError(f"no widget with key {key!r} on the page")
+    return widget(at, key).value
 
 
 def metrics(at) -> dict:

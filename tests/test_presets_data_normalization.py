@@ -8,38 +8,20 @@ presets return every control to its default first, so the order of the tests doe
 
 from __future__ import annotations
 
-import base64
 import json
-from pathlib import Path
 
-import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from ui.data_normalization_presets import PRESETS
+from tests.apptest_helpers import array, ok, open_page, widget
 
-ROOT = Path(__file__).resolve().parent.parent
-WIDGET_KINDS = ("select_slider", "slider")
 STEPS_COLUMN = "GD steps to loss − min ≤ 1e-08"
 
 
 @pytest.fixture(scope="module")
 def app():
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
-    at.run()
-    at.switch_page("pages/data_normalization.py").run()
-    ok(at)
+    at = open_page("pages/data_normalization.py")
     return at
-
-
-def ok(at):
-    assert not at.exception, [e.value for e in at.exception]
-
-
-def array(value) -> np.ndarray:
-    if isinstance(value, dict) and "bdata" in value:
-        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-    return np.asarray(value, dtype=float)
 
 
 def kappas(at) -> dict:
@@ -55,12 +37,7 @@ def gd_steps(at) -> dict:
 
 
 def widget_value(at, key: str):
-    for kind in WIDGET_KINDS:
-        try:
-            return getattr(at, kind)(key=key).value
-        except KeyError:
-            continue
-    raise AssertionError(f"no widget with key {key!r} on the page")
+    return widget(at, key).value
 
 
 def verdicts(at) -> tuple[list[str], list[str]]:

@@ -4,29 +4,20 @@ the presets are clicked one after another, so each must set up its whole view wh
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from ui.compute_stochastic import best_loss, landscape_for
+from tests.apptest_helpers import ok, open_page
 from ui.minibatches_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
 def app():
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
-    at.run()
-    at.switch_page("pages/minibatches.py").run()
-    ok(at)
+    at = open_page("pages/minibatches.py")
     at.defaults = {key: at.session_state[key] for key in CONTROLLED_KEYS}  # the page as first opened
     return at
-
-
-def ok(at):
-    assert not at.exception, [e.value for e in at.exception]
 
 
 def race_gaps(at) -> dict[int, float]:

@@ -4,28 +4,19 @@ came before."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from ui.schedules_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
+from tests.apptest_helpers import ok, open_page
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
 def app():
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
-    at.run()
-    at.switch_page("pages/schedules.py").run()
-    ok(at)
+    at = open_page("pages/schedules.py")
     at.defaults = {key: at.session_state[key] for key in CONTROLLED_KEYS}  # the page as first opened
     return at
-
-
-def ok(at):
-    assert not at.exception, [e.value for e in at.exception]
 
 
 def table(at) -> dict[str, dict]:
