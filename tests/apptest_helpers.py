@@ -50,3 +50,24 @@ def titled(at: AppTest, text: str) -> dict:
         if text in ((fig.get("layout", {}).get("title") or {}).get("text") or ""):
             return fig
     raise AssertionError(f"no figure titled {text!r}")
+
+
+def challenge_boxes(at: AppTest) -> tuple[list[str], list[str]]:
+    """(texts of the challenge's 'Not yet' boxes, texts of its 'Solved' boxes)."""
+    return ([i.value for i in at.info if "Challenge" in i.value], [s.value for s in at.success if "Challenge" in s.value])
+
+
+def challenge_verdict(at: AppTest) -> tuple[bool, str]:
+    """(solved, message) of the one verdict the page shows."""
+    open_, solved = challenge_boxes(at)
+    assert len(solved) + len(open_) == 1, (solved, open_)
+    return (True, solved[0]) if solved else (False, open_[0])
+
+
+def set_up_challenge(at: AppTest, name: str, challenges: dict) -> None:
+    """Pick challenge ``name`` and press "Set up this challenge"; its settings must then hold."""
+    at.selectbox(key="challenge").set_value(name).run()
+    at.button(key="challenge_setup").click().run()
+    ok(at)
+    for key, value in challenges[name].setup.items():
+        assert at.session_state[key] == value, key

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from ui.conditioning_presets import PRESETS
-from tests.apptest_helpers import array, ok, open_page, widget
+from tests.apptest_helpers import challenge_boxes as verdicts, array, ok, open_page, widget
 
 
 
@@ -40,11 +40,6 @@ def widget_value(at, key: str):
 
 def metrics(at) -> dict:
     return {m.label: m.value for m in at.metric}
-
-
-def verdicts(at) -> tuple[list[str], list[str]]:
-    """(texts of 'Not yet' boxes, texts of 'Solved' boxes) of the challenge."""
-    return ([i.value for i in at.info if "Challenge" in i.value], [s.value for s in at.success if "Challenge" in s.value])
 
 
 @pytest.mark.parametrize("name", list(PRESETS))

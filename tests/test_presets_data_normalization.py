@@ -13,7 +13,7 @@ import json
 import pytest
 
 from ui.data_normalization_presets import PRESETS
-from tests.apptest_helpers import array, ok, open_page, widget
+from tests.apptest_helpers import challenge_boxes as verdicts, array, ok, open_page, widget
 
 STEPS_COLUMN = "GD steps to loss − min ≤ 1e-08"
 
@@ -38,10 +38,6 @@ def gd_steps(at) -> dict:
 
 def widget_value(at, key: str):
     return widget(at, key).value
-
-
-def verdicts(at) -> tuple[list[str], list[str]]:
-    return ([i.value for i in at.info if "Challenge" in i.value], [s.value for s in at.success if "Challenge" in s.value])
 
 
 @pytest.mark.parametrize("name", list(PRESETS))

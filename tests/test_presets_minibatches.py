@@ -8,7 +8,7 @@ import re
 import pytest
 
 from ui.compute_stochastic import best_loss, landscape_for
-from tests.apptest_helpers import ok, open_page
+from tests.apptest_helpers import challenge_verdict as verdict, ok, open_page, set_up_challenge
 from ui.minibatches_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
 
 
@@ -64,19 +64,8 @@ def test_presets_load_their_view(app, name):
         assert spread["sorted order"] > 3 * spread["shuffled epochs"], spread
 
 
-def verdict(at) -> tuple[bool, str]:
-    solved = [s.value for s in at.success if "Challenge" in s.value]
-    open_ = [i.value for i in at.info if "Challenge" in i.value]
-    assert len(solved) + len(open_) == 1, (solved, open_)
-    return (True, solved[0]) if solved else (False, open_[0])
-
-
 def set_up(at, name: str) -> None:
-    at.selectbox(key="challenge").set_value(name).run()
-    at.button(key="challenge_setup").click().run()
-    ok(at)
-    for key, value in CHALLENGES[name].setup.items():
-        assert at.session_state[key] == value, key
+    set_up_challenge(at, name, CHALLENGES)
 
 
 def test_one_epoch_challenge_is_checked_against_the_race(app):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from ui.schedules_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
-from tests.apptest_helpers import ok, open_page
+from tests.apptest_helpers import challenge_verdict as verdict, ok, open_page, set_up_challenge
 
 
 
@@ -55,19 +55,8 @@ def test_presets_load_their_view(app, name):
         assert not any("warm-up" in e.value for e in app.error)
 
 
-def verdict(at) -> tuple[bool, str]:
-    solved = [s.value for s in at.success if "Challenge" in s.value]
-    open_ = [i.value for i in at.info if "Challenge" in i.value]
-    assert len(solved) + len(open_) == 1, (solved, open_)
-    return (True, solved[0]) if solved else (False, open_[0])
-
-
 def set_up(at, name: str) -> None:
-    at.selectbox(key="challenge").set_value(name).run()
-    at.button(key="challenge_setup").click().run()
-    ok(at)
-    for key, value in CHALLENGES[name].setup.items():
-        assert at.session_state[key] == value, key
+    set_up_challenge(at, name, CHALLENGES)
 
 
 def move(at, **values) -> None:
