@@ -104,7 +104,10 @@ table = pd.DataFrame({
                   for i, c in zip(order, contraction_in_order[order])],
 })
 st.dataframe(table, hide_index=True, width="stretch")
-if not r.stable:
+if not r.stable and contraction_in_order.max() <= 1 + 1e-9:
+    st.error(f"η = {lr:.4g} sits exactly on the stability limit 2/λ_max = {r.stable_lr_limit:.4g}: along the steepest "
+             "direction the error flips sign every step without shrinking, so the run never settles.", icon=":material/error:")
+elif not r.stable:
     st.error(f"η = {lr:.4g} is above the stability limit 2/λ_max = {r.stable_lr_limit:.4g}: along the steepest direction "
              f"the error is multiplied by {contraction_in_order.max():.3g} > 1 in size every step, so the run grows "
              "exponentially (the curves stop where it left the bounded region).", icon=":material/error:")

@@ -102,6 +102,7 @@ def test_gd_challenge_needs_a_learning_rate_between_the_two_limits(app):
     app.select_slider(key="cond_lr").set_value(0.2).run()  # = 2 / lambda_max: the steep error never shrinks
     not_yet, solved = verdicts(app)
     assert not solved and "never shrinks" in not_yet[0]
+    assert any("exactly on the stability limit" in e.value for e in app.error)  # not "above" it
     app.select_slider(key="cond_lr").set_value(0.1).run()  # stable but too slow (needs 71 steps)
     not_yet, solved = verdicts(app)
     assert not solved and "Not yet" in not_yet[0]
