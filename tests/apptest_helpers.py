@@ -71,3 +71,11 @@ def set_up_challenge(at: AppTest, name: str, challenges: dict) -> None:
     ok(at)
     for key, value in challenges[name].setup.items():
         assert at.session_state[key] == value, key
+
+
+def load_preset(at: AppTest, presets: dict, name: str) -> None:
+    """Click preset ``name``; the page must run cleanly with every widget holding the preset's value."""
+    at.button(key=f"preset_{name}").click().run()
+    ok(at)
+    for key, value in presets[name].values.items():
+        assert widget(at, key).value == value, key

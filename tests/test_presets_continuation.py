@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from ui.continuation_presets import PRESETS
-from tests.apptest_helpers import array, ok, titled, widget, open_page as open_at
+from tests.apptest_helpers import load_preset, array, ok, titled, widget, open_page as open_at
 
 
 def open_page():
@@ -46,10 +46,7 @@ def verdicts(at: AppTest) -> tuple[str, str]:
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_presets_load_their_view(name):
     at = open_page()
-    at.button(key=f"preset_{name}").click().run()
-    ok(at)
-    for key, value in PRESETS[name].values.items():
-        assert widget(at, key).value == value, key
+    load_preset(at, PRESETS, name)
     direct, continuation = success_rates(at)
     if name == "merge":
         assert local_minima(titled(at, "The loss L")) == 36

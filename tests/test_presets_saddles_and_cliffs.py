@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from ui.saddles_and_cliffs_presets import PRESETS
-from tests.apptest_helpers import array, ok, titled, widget, open_page as open_at
+from tests.apptest_helpers import load_preset, array, ok, titled, widget, open_page as open_at
 
 
 def open_page():
@@ -34,10 +34,7 @@ def verdicts(at) -> str:
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_presets_load_their_view(name):
     app = open_page()
-    app.button(key=f"preset_{name}").click().run()
-    ok(app)
-    for key, value in PRESETS[name].values.items():
-        assert widget(app, key).value == value, key
+    load_preset(app, PRESETS, name)
     shown = metrics(app)
     if name == "newton_saddle":
         distance = titled(app, "Distance from the saddle")

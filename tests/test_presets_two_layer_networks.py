@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from ui.two_layer_networks_presets import CHALLENGES, PRESETS
-from tests.apptest_helpers import array, ok, titled, widget, open_page as open_at
+from tests.apptest_helpers import load_preset, array, ok, titled, widget, open_page as open_at
 
 
 def open_page():
@@ -43,10 +43,7 @@ def verdicts(at: AppTest) -> tuple[str, str]:
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_presets_load_their_view(name):
     at = open_page()
-    at.button(key=f"preset_{name}").click().run()
-    ok(at)
-    for key, value in PRESETS[name].values.items():
-        assert widget(at, key).value == value, key
+    load_preset(at, PRESETS, name)
     m = metrics(at)
     if name == "saddle":
         assert m["Moved from zero in 300 GD steps"] == "0"
