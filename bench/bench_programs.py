@@ -47,7 +47,9 @@ FLAG_VARIANTS: dict[str, str] = {
     "no_thunk_runtime": "--xla_cpu_use_thunk_runtime=false",
     "opt_level=0": "--xla_backend_optimization_level=0",
     "llvm_cheap_passes": "--xla_llvm_disable_expensive_passes=true",
-    "optimize_for_size": "--xla_cpu_optimize_for_size=true",
+    "split=1+no_fusion_emitters+no_xnnpack": "--xla_cpu_parallel_codegen_split_count=1 --xla_cpu_use_fusion_emitters=false --xla_cpu_use_xnnpack=false",
+    "split=1+no_fusion_emitters+no_tiled": "--xla_cpu_parallel_codegen_split_count=1 --xla_cpu_use_fusion_emitters=false --xla_cpu_disable_tiled_emitter=true",
+    "split=1+no_fusion_emitters+opt_level=0": "--xla_cpu_parallel_codegen_split_count=1 --xla_cpu_use_fusion_emitters=false --xla_backend_optimization_level=0",
     "no_xnnpack": "--xla_cpu_use_xnnpack=false",
 }
 
