@@ -15,10 +15,10 @@ and max (two arguments), and the constants pi and e.
 
 1. length ≤ 300 characters (checked first, so a 10⁵-character paste costs nothing);
 2. characters: ASCII only (unicode look-alikes such as ``×``, ``−``, ``²`` or a Cyrillic ``х`` are
-   named and the ASCII character suggested), no NUL or other control characters, no characters that
-   are not part of the grammar (quotes, brackets, ``=``, ``:``, ``%``...);
+   named and the ASCII character suggested), no NUL or other control characters;
 3. names: every identifier is ``x``, ``y``, ``pi``, ``e`` or a listed function; keywords (``lambda``,
-   ``for``, ``import``...), attribute access and unknown names are rejected before parsing;
+   ``for``, ``import``...), attribute access and unknown names are rejected before parsing; then no
+   ASCII character that is not part of the grammar (quotes, brackets, ``=``, ``:``, ``%``...);
 4. parentheses nested ≤ 20 deep;
 5. ``ast.parse(..., mode="eval")`` (a parser only: it builds a tree and runs nothing), then a walk
    over the tree that accepts only the node types above, ≤ 200 nodes, nesting ≤ 20 levels (a chain
@@ -140,6 +140,7 @@ ALLOWED_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV
 
 _NUMBER = re.compile(r"0[xXoObB][0-9a-fA-F_]*|(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?\d[\d_]*)?[jJ]?")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_STRING_PREFIXES = {"f", "b", "r", "u", "rb", "br", "fr", "rf"}
 _PREFIX = re.compile(r"\s*f\s*\(\s*x\s*,\s*y\s*\)\s*=(?!=)")
 _IMPLICIT_PRODUCT = re.compile(r"(?<![A-Za-z_\d.])\d+(?:\.\d*)?(?=[A-Za-z_(])(?![eE][+-]?\d)")
 
@@ -155,6 +156,8 @@ _NODE_DESCRIPTIONS = {
 }
 
 _BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
+#: The same operations in jax.numpy: they never raise (1/0 is inf) whatever their operands' types.
+_JNP_BINARY = {ast.Add: jnp.add, ast.Sub: jnp.subtract, ast.Mult: jnp.multiply, ast.Div: jnp.divide}
 _BINARY_SYMBOL = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _CHAIN_GROUP = {ast.Add: "sum", ast.Sub: "sum", ast.Mult: "product", ast.Div: "product"}
 
@@ -203,26 +206,30 @@ def _describe_character(ch: str) -> str:
     return f"{code} {name}".strip()
 
 
-def _check_characters(text: str, columns: list[int]) -> None:
+def _check_characters(text: str, columns: list[int], printable_ascii: bool) -> None:
+    """First pass (``printable_ascii=False``): NUL, control characters and anything not ASCII.
+    Second pass (after the names): printable ASCII characters that are not part of the grammar."""
     for i, ch in enumerate(text):
         if ch in ALLOWED_CHARACTERS:
             continue
         column = columns[i]
-        if ch == "\x00":
-            raise FormulaError(f"NUL byte (U+0000) at column {column} is not allowed", column)
-        if ord(ch) > 127:
-            suggestion = LOOKALIKES.get(ch)
-            if suggestion is None:
-                folded = unicodedata.normalize("NFKC", ch)
-                suggestion = folded if folded.isascii() and folded.isprintable() and folded else None
-            hint = f"; did you mean {suggestion}?" if suggestion else ""
-            raise FormulaError(
-                f"character '{ch}' ({_describe_character(ch)}) at column {column} is not allowed: "
-                f"formulas use plain ASCII{hint}", column)
-        if not ch.isprintable():
-            raise FormulaError(f"control character {_describe_character(ch)} at column {column} is not allowed", column)
-        reason = CHARACTER_HINTS.get(ch, "not part of a formula")
-        raise FormulaError(f"character '{ch}' at column {column} is not allowed: {reason}", column)
+        if not printable_ascii:
+            if ch == "\x00":
+                raise FormulaError(f"NUL byte (U+0000) at column {column} is not allowed", column)
+            if ord(ch) > 127:
+                suggestion = LOOKALIKES.get(ch)
+                if suggestion is None:
+                    folded = unicodedata.normalize("NFKC", ch)
+                    suggestion = folded if folded.isascii() and folded.isprintable() and folded else None
+                hint = f"; did you mean {suggestion}?" if suggestion else ""
+                raise FormulaError(
+                    f"character '{ch}' ({_describe_character(ch)}) at column {column} is not allowed: "
+                    f"formulas use plain ASCII{hint}", column)
+            if not ch.isprintable():
+                raise FormulaError(f"control character {_describe_character(ch)} at column {column} is not allowed", column)
+        else:
+            reason = CHARACTER_HINTS.get(ch, "not part of a formula")
+            raise FormulaError(f"character '{ch}' at column {column} is not allowed: {reason}", column)
 
 
 def _check_names(text: str, columns: list[int]) -> None:
@@ -240,6 +247,9 @@ def _check_names(text: str, columns: list[int]) -> None:
         word, column = name.group(), columns[i]
         previous = text[:i].rstrip()[-1:] if text[:i].rstrip() else ""
         i = name.end()
+        if text[i : i + 1] in ("'", '"') and word.lower() in _STRING_PREFIXES:
+            raise FormulaError(f"a string ({word}{text[i]}...) at column {column} is not allowed: text in quotes is not "
+                               "part of a formula", column)
         if previous == ".":
             raise FormulaError(f"attribute access ('.{word}') at column {columns[text.rindex('.', 0, name.start())]} is not allowed", column)
         if word in VARIABLES or word in CONSTANTS or word in FUNCTIONS:
@@ -323,8 +333,17 @@ def _column(node, columns: list[int]) -> int:
     return columns[min(max(offset, 0), len(columns) - 1)]
 
 
+def _walk(node):
+    """Every node under ``node`` (iteratively; ast.walk would do the same but imports on each call)."""
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(ast.iter_child_nodes(node))
+
+
 def _uses_variables(node) -> bool:
-    return any(isinstance(n, ast.Name) and n.id in VARIABLES for n in ast.walk(node))
+    return any(isinstance(n, ast.Name) and n.id in VARIABLES for n in _walk(node))
 
 
 def _format_number(value: float) -> str:
@@ -417,7 +436,7 @@ def _check_exponent(node: ast.BinOp, columns: list[int]) -> None:
     exponent = _fold(node.right, columns)
     if _uses_variables(node.left) and abs(exponent) > MAX_EXPONENT:
         raise FormulaError(
-            f"exponent {_format_number(exponent)} at column {column} is too large: powers of x or y "
+            f"exponent {exponent:.6g} at column {column} is too large: powers of x or y "
             f"must have |p| <= {MAX_EXPONENT}", column)
     if not _uses_variables(node.left):
         _fold(node, columns)  # a constant power must itself be a finite number
@@ -488,7 +507,7 @@ def _fold(node, columns: list[int]) -> float:
 # ---- the jax.numpy function, built by walking the tree ------------------------------------------
 
 def _constant(value: float) -> Callable:
-    c = jnp.asarray(value, dtype=jnp.float64)
+    c = np.float64(value)  # becomes a jax array in the first jnp operation that uses it
     return lambda x, y: c
 
 
@@ -505,7 +524,7 @@ def _build(node, columns: list[int]) -> Callable:
     if isinstance(node, ast.UnaryOp):
         operand = _build(node.operand, columns)
         if isinstance(node.op, ast.USub):
-            return lambda x, y: -operand(x, y)
+            return lambda x, y: jnp.negative(operand(x, y))
         return operand
     if isinstance(node, ast.BinOp):
         if isinstance(node.op, ast.Pow):
@@ -517,7 +536,7 @@ def _build(node, columns: list[int]) -> Callable:
                 power = int(exponent)  # lax.integer_pow: exact for negative bases, smooth at 0
                 return lambda x, y: base(x, y) ** power
             return lambda x, y: jnp.power(base(x, y), exponent)
-        left, right, combine = _build(node.left, columns), _build(node.right, columns), _BINARY[type(node.op)]
+        left, right, combine = _build(node.left, columns), _build(node.right, columns), _JNP_BINARY[type(node.op)]
         return lambda x, y: combine(left(x, y), right(x, y))
     if isinstance(node, ast.Call):
         function = FUNCTIONS[node.func.id][1]
@@ -532,7 +551,7 @@ def _build(node, columns: list[int]) -> Callable:
 
 def _normalise_constants(tree: ast.Expression) -> ast.Expression:
     """Integer-valued numbers printed as integers, so 2 and 2.0 (and 1e3 and 1000) are one formula."""
-    for node in ast.walk(tree):
+    for node in _walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
             value = float(node.value)
             node.value = int(value) if value.is_integer() else value
@@ -564,8 +583,9 @@ def parse_formula(text: str) -> ParsedFormula:
     This does not cache; :func:`compile_formula` does.
     """
     prepared, columns = _prepare(text)
-    _check_characters(prepared, columns)
+    _check_characters(prepared, columns, printable_ascii=False)
     _check_names(prepared, columns)
+    _check_characters(prepared, columns, printable_ascii=True)
     _check_parentheses(prepared, columns)
     try:
         tree = ast.parse(prepared, mode="eval")
