@@ -53,7 +53,9 @@ def tanh_derivative(z):
 
 
 def relu(z):
-    return _xp(z).maximum(z, 0.0)
+    """max(z, 0), written as a ``where`` so that autodiff gives relu'(0) = 0 like ``relu_derivative``
+    (the gradient of ``maximum`` at a tie is 1/2; z = 0 exactly happens after a dead layer)."""
+    return _xp(z).where(z > 0, z, 0.0)
 
 
 def relu_derivative(z):

@@ -92,9 +92,12 @@ def circles(rng, n, noise):
 
 
 def xor(rng, n, noise):
-    """Uniform in [-2, 2]^2 away from the axes; label 1 where x y > 0."""
-    points = rng.uniform(0.1, 2.0, (n, 2)) * rng.choice([-1.0, 1.0], (n, 2))
-    labels = (points[:, 0] * points[:, 1] > 0).astype(float)
+    """Uniform in [-2, 2]^2 away from the axes; label 1 where x y > 0 (half the points each)."""
+    n0, n1 = _half_sizes(n)
+    labels = np.r_[np.zeros(n0), np.ones(n1)]
+    sign_x = rng.choice([-1.0, 1.0], n)
+    sign_y = np.where(labels == 1, sign_x, -sign_x)
+    points = rng.uniform(0.1, 2.0, (n, 2)) * np.stack([sign_x, sign_y], axis=1)
     return points + noise * rng.standard_normal(points.shape), labels
 
 

@@ -76,7 +76,7 @@ MAX_EPOCHS = 5000
 SNAPSHOT_BUCKETS = (17, 33, 65, 129, 257)  # slots, the initial snapshot included
 DATA_BUCKETS = (256, 1024, 4096)
 RUN_BUCKETS = (1, 2, 4, 8, 16, 32, 64)
-MAP_BUCKETS = (8, 16, 32, 64, 128, 256, 512, 1024, 2048)
+MAP_BLOCK = 16  # parameter vectors per call of the map and snapshot programs
 CHUNK = 32
 HISTOGRAM_BINS = 30
 DIVERGENCE_BOUND = 1e6
@@ -309,7 +309,8 @@ def _train_one(config: StaticConfig, theta0, seed, hyper, data, plan):
         theta, state, failure = carry
         recorded = jax.lax.cond(s < plan["n_snapshots"], take_snapshot, no_snapshot, theta)
         reached = (s < plan["n_snapshots"]) & (recorded.loss[TEST] < plan["stop_test_loss"]) & (failure.status == 0)
-        stop = Failure(jnp.int32(4), s * plan["snapshot_every"], jnp.int32(0), failure.gradient, failure.theta_after)
+        stop = Failure(jnp.int32(4), jnp.minimum(s * plan["snapshot_every"], plan["epochs"]), jnp.int32(0),
+                       failure.gradient, failure.theta_after)
         failure = jax.tree.map(lambda new, old: jnp.where(reached, new, old), stop, failure)
         first = s * plan["snapshot_every"]
         last = jnp.where(s < plan["n_snapshots"] - 1, jnp.minimum(first + plan["snapshot_every"], plan["epochs"]), first)
@@ -514,23 +515,27 @@ def train(architecture: Architecture, dataset: Dataset, settings: TrainSettings,
     )
 
 
+def _in_blocks(program, thetas: np.ndarray, *args):
+    """Run ``program(thetas_block, *args)`` over fixed blocks of MAP_BLOCK parameter vectors (the last
+    padded), so the number of vectors never changes the compiled shape; concatenate the results."""
+    M = thetas.shape[0]
+    padded = np.concatenate([thetas, np.repeat(thetas[-1:], -M % MAP_BLOCK, axis=0)])
+    blocks = [program(padded[i:i + MAP_BLOCK], *args) for i in range(0, len(padded), MAP_BLOCK)]
+    return jax.tree.map(lambda *parts: np.concatenate([np.asarray(p) for p in parts])[:M], *blocks)
+
+
 def output_maps(run: TrainingRun, grid_inputs: np.ndarray) -> np.ndarray:
     """The network's output (probability of class 1, or the prediction) on every grid point for every
     run and snapshot: (R, n, G). ``grid_inputs`` are the features of the grid points (see
     ``datasets.grid_points`` and ``datasets.feature_columns``)."""
     R, n, P = run.theta.shape
-    flat = run.theta.reshape(R * n, P)
-    size = bucket(R * n, MAP_BUCKETS)
-    padded = np.concatenate([flat, np.repeat(flat[-1:], size - R * n, axis=0)])
-    maps = _output_map_program(run.architecture, padded, np.asarray(grid_inputs, dtype=float))
-    return np.asarray(maps)[: R * n].reshape(R, n, -1)
+    program = partial(_output_map_program, run.architecture)
+    maps = _in_blocks(program, run.theta.reshape(R * n, P), np.asarray(grid_inputs, dtype=float))
+    return maps.reshape(R, n, -1)
 
 
 def snapshot_of(architecture: Architecture, thetas: np.ndarray, dataset: Dataset, bins: int = HISTOGRAM_BINS):
     """The snapshot statistics of arbitrary parameter vectors (M, P) on a dataset's training points."""
     data = padded_data(dataset)
-    M = thetas.shape[0]
-    size = bucket(M, MAP_BUCKETS)
-    padded = np.concatenate([thetas, np.repeat(thetas[-1:], size - M, axis=0)])
-    result = _snapshot_program(architecture, bins, padded, data["inputs"], data["targets"], data["split"])
-    return jax.tree.map(lambda a: np.asarray(a)[:M], result)
+    program = partial(_snapshot_program, architecture, bins)
+    return _in_blocks(program, np.atleast_2d(thetas), data["inputs"], data["targets"], data["split"])
