@@ -625,15 +625,32 @@ _CACHE: "OrderedDict[str, CompiledFormula]" = OrderedDict()
 _CACHE_LOCK = threading.Lock()
 
 
+@jax.custom_jvp
+def _nan_gradient_where_not_finite(value):
+    """The identity, whose derivative is NaN wherever the value is NaN or infinite.
+
+    Without it log(x) at x < 0 has the value NaN but the finite gradient 1/x, so a run could walk on
+    through the region where the loss is undefined; with it the gradient there is NaN too, and the
+    engine stops the run at the first step into it (as it does for any non-finite gradient)."""
+    return value
+
+
+@_nan_gradient_where_not_finite.defjvp
+def _nan_gradient_where_not_finite_jvp(primals, tangents):
+    (value,), (tangent,) = primals, tangents
+    # a product with the tangent (not a select), so that reverse mode carries the NaN too
+    return value, tangent * jnp.where(jnp.isfinite(value), 1.0, jnp.nan)
+
+
 def _make_compiled(formula: ParsedFormula) -> CompiledFormula:
     function = formula.function
     tag = hashlib.sha1(formula.text.encode()).hexdigest()[:10]
 
     def surface(theta, params):
-        return function(theta[0], theta[1])
+        return _nan_gradient_where_not_finite(function(theta[0], theta[1]))
 
     def sample_loss(theta, sample, params):
-        return function(theta[0], theta[1]) + jnp.dot(sample, theta)
+        return _nan_gradient_where_not_finite(function(theta[0], theta[1])) + jnp.dot(sample, theta)
 
     for f, suffix in ((surface, "surface"), (sample_loss, "sample_loss")):
         f.__name__ = f.__qualname__ = f"formula_{tag}_{suffix}"
@@ -796,13 +813,17 @@ def formula_landscape(
         noise = float(noise)
         if not (math.isfinite(noise) and noise >= 0):
             raise FormulaError(f"the noise must be a finite number ≥ 0, got {noise:g}", field="noise")
-    key = (domain, start, noise, n_samples, int(seed), log_contours)
+    try:
+        seed = int(seed)
+    except (TypeError, ValueError):
+        raise FormulaError(f"the seed must be a whole number, got {seed!r}", field="seed") from None
+    key = (domain, start, noise, n_samples, seed, log_contours)
     with _CACHE_LOCK:
         cached = compiled.landscapes.get(key)
         if cached is not None:
             compiled.landscapes.move_to_end(key)
             return cached
-    landscape = _build_landscape(compiled, domain, start, noise, n_samples, int(seed), log_contours)
+    landscape = _build_landscape(compiled, domain, start, noise, n_samples, seed, log_contours)
     with _CACHE_LOCK:
         cached = compiled.landscapes.setdefault(key, landscape)  # another session may have been first
         compiled.landscapes.move_to_end(key)
@@ -866,7 +887,7 @@ def nonfinite_warning(landscape: Landscape, resolution: int = 120) -> str | None
     share = f"{100 * fraction:.0f} %" if fraction >= 0.01 else "less than 1 %"
     return (f"f(x, y) is not finite on {share} of the domain (e.g. log or sqrt of a negative number, or a "
             "division by zero): that part of the map is left blank, and a run that steps into it stops there "
-            "as diverged.")
+            "(its loss and gradient are not finite).")
 
 
 __all__ = [
