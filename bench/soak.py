@@ -67,6 +67,9 @@ except (OSError, ValueError):
 #: "live programs: 42", "live_programs=42", "42 live programs".
 LIVE_RE = re.compile(r"programs?:\s*(\d+)\s+live|live[ _-]?programs?\D{0,12}?(\d+)|(\d+)\s+live[ _-]?programs?", re.I)
 
+#: Widgets of the app frame (app.py's sidebar), on every page: tried through one shared plan, rarely.
+FRAME_KEYS = {"present", "image_format"}
+
 WIDGET_KINDS = ("slider", "selectbox", "multiselect", "checkbox", "radio", "number_input", "button_group", "button")
 
 
@@ -417,6 +420,9 @@ class WsSession:
 # what to try on each page
 # --------------------------------------------------------------------------------------------------
 
+FRAME = "(frame)"
+
+
 class Plan:
     """Every (widget key, value) pair seen on one page, tried in turn by whoever comes next; then
     random choices. Shared by all students."""
@@ -431,9 +437,9 @@ class Plan:
     def label(value) -> str:
         return repr(value)
 
-    def learn(self, widgets: dict[str, Widget]) -> None:
+    def learn(self, widgets: dict[str, Widget], frame: bool = False) -> None:
         for w in widgets.values():
-            if w.disabled:
+            if w.disabled or ((w.key in FRAME_KEYS) != frame):
                 continue
             for v in w.domain:
                 pair = (w.key, self.label(v))
@@ -441,8 +447,8 @@ class Plan:
                     self.known.add(pair)
                     self.pairs.append(pair)
 
-    def choose(self, widgets: dict[str, Widget], rng: random.Random) -> tuple[Widget, object] | None:
-        by_key = {w.key: w for w in widgets.values() if not w.disabled and w.domain}
+    def choose(self, widgets: dict[str, Widget], rng: random.Random, frame: bool = False) -> tuple[Widget, object] | None:
+        by_key = {w.key: w for w in widgets.values() if not w.disabled and w.domain and (w.key in FRAME_KEYS) == frame}
         if not by_key:
             return None
         for pair in self.pairs:
@@ -481,18 +487,26 @@ async def ws_student(index: int, port: int, pages: list[str], plans: dict[str, P
                     continue
                 stats.latency(seconds, "ws_open")
                 plan.learn(s.widgets)
+                plans[FRAME].learn(s.widgets, frame=True)
                 for _ in range(rng.randint(args.moves // 2 + 1, args.moves)):
                     if time.time() > deadline:
                         break
                     await asyncio.sleep(rng.uniform(0.2, args.think))
-                    choice = plan.choose(s.widgets, rng)
+                    frame = rng.random() < 0.05
+                    choice = (plans[FRAME] if frame else plan).choose(s.widgets, rng, frame)
                     if choice is None:
+                        if frame:
+                            continue
                         break
                     ok, seconds = await s.rerun(page, s.query_string, choice)
+                    if args.verbose:
+                        print(f"  [{index}] {page or 'playground'}: {choice[0].key} = {choice[1]!r} -> "
+                              f"{'ok' if ok else 'ERROR'} {seconds:.1f} s, link ?{s.query_string[:150]}", flush=True)
                     if not ok and not s.widgets:
                         break
                     stats.latency(seconds, "ws_move")
                     plan.learn(s.widgets)
+                    plans[FRAME].learn(s.widgets, frame=True)
                     if s.query_string:
                         plan.links.append(s.query_string)
         except Exception as error:  # noqa: BLE001 - a dropped connection is a counted error
@@ -683,7 +697,7 @@ def plot(runs: list[tuple[str, list[dict]]], png: Path, title: str) -> None:
 async def run(port: int, server: subprocess.Popen, log: LogWatcher, args, csv_path: Path) -> tuple[Stats, list, dict]:
     stats = Stats()
     pages = [p.url_path for p in available_pages()]
-    plans = {p: Plan() for p in pages}
+    plans = {p: Plan() for p in [*pages, FRAME]}
     rows: list = []
     stop = asyncio.Event()
     deadline = time.time() + args.duration
@@ -725,6 +739,10 @@ async def run(port: int, server: subprocess.Popen, log: LogWatcher, args, csv_pa
     return stats, rows, coverage
 
 
+def _or_q(x) -> str:
+    return "?" if x in ("", None) or x != x else str(x)
+
+
 def summary(stats: Stats, rows: list, coverage: dict, duration: float) -> list[tuple[str, str]]:
     lat_all = [x for _, x, _ in stats.latencies]
     by_kind = collections.defaultdict(list)
@@ -761,7 +779,7 @@ def summary(stats: Stats, rows: list, coverage: dict, duration: float) -> list[t
         ("RSS MB start / max / end", f"{rss[0]:.0f} / {max(rss):.0f} / {rss[-1]:.0f}" if rss else "?"),
         ("live programs (server log) max / end", (lambda v: f"{max(v)} / {v[-1]}" if v else "not logged")(
             [r[3] for r in rows if r[3] != ""])),
-        ("programs compiled / evicted (server log, end)", f"{rows[-1][4] or '?'} / {rows[-1][5] or '?'}" if rows else "?"),
+        ("programs compiled / evicted (server log, end)", f"{_or_q(rows[-1][4])} / {_or_q(rows[-1][5])}" if rows else "?"),
         ("widget values tried / seen, per page", ", ".join(f"{p or 'playground'} {a}/{b}" for p, (a, b) in coverage.items())),
     ]
     return out
@@ -779,6 +797,7 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=180.0, help="one interaction's time limit, seconds")
     parser.add_argument("--sample-every", type=float, default=2.0, help="seconds between samples")
     parser.add_argument("--label", default=None, help="output name: bench/soak_<label>.csv/.png (default: short or long)")
+    parser.add_argument("--verbose", action="store_true", help="print every websocket widget change")
     parser.add_argument("--compare", type=Path, action="append", default=[],
                         help="an earlier soak CSV to overlay in the plot (repeatable), e.g. a run before a fix")
     args = parser.parse_args()
