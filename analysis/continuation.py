@@ -23,6 +23,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from programs import bounded_jit
 from landscapes.base import CriticalPoint, Landscape, mean_loss
 
 jax.config.update("jax_enable_x64", True)
@@ -57,13 +58,13 @@ def smoothed_value(sample_loss, theta, sigma, samples, params, order: int = QUAD
     return jnp.sum(jnp.asarray(weights) * values)
 
 
-@partial(jax.jit, static_argnums=0)
+@bounded_jit(static_argnums=0)
 def smoothed_loss(sample_loss, thetas, sigma, samples, params):
     """L_sigma at many points (S, 2)."""
     return jax.vmap(smoothed_value, in_axes=(None, 0, None, None, None))(sample_loss, thetas, sigma, samples, params)
 
 
-@partial(jax.jit, static_argnums=0)
+@bounded_jit(static_argnums=0)
 def smoothed_gradient(sample_loss, thetas, sigma, samples, params):
     grad = jax.grad(smoothed_value, argnums=1)
     return jax.vmap(grad, in_axes=(None, 0, None, None, None))(sample_loss, thetas, sigma, samples, params)
@@ -81,7 +82,7 @@ def smoothed_grid(landscape: Landscape, sigma: float, resolution: int = 100):
 CONTINUATION_STEPS = 600  # compiled length of every run; the schedule only changes traced values
 
 
-@partial(jax.jit, static_argnums=0)
+@bounded_jit(static_argnums=0)
 def _descend(sample_loss, starts, sigma_per_step, lr, samples, params):
     """Gradient descent on L_sigma with sigma = sigma_per_step[t] at step t, from each start.
     Returns the iterates (S, T + 1, 2)."""

@@ -9,13 +9,13 @@ For a 2x2 symmetric Hessian H = V diag(lambda) V^T (eigenvalues ascending):
 
 from __future__ import annotations
 
-from functools import partial
 from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from programs import bounded_jit
 from landscapes.base import Landscape, mean_loss, padded_length
 
 CURVATURE_TYPES = ("bowl (all curvatures > 0)", "saddle (mixed signs)", "dome (all curvatures < 0)", "flat direction (a zero curvature)")
@@ -40,7 +40,7 @@ class Curvature(NamedTuple):
         return np.asarray(CURVATURE_TYPES, dtype=object)[self.kind]
 
 
-@partial(jax.jit, static_argnums=0)
+@bounded_jit(static_argnums=0)
 def _eigh_at(sample_loss, thetas, samples, params):
     hess = jax.hessian(mean_loss, argnums=1)
     H = jax.vmap(hess, in_axes=(None, 0, None, None))(sample_loss, thetas, samples, params)
@@ -57,6 +57,14 @@ def curvature_at(landscape: Landscape, points, tolerance: float = 1e-9) -> Curva
     lam, vec = _eigh_at(landscape.sample_loss, jnp.asarray(padded), landscape.samples, landscape.params)
     lam, vec = np.asarray(lam)[: flat.shape[0]], np.asarray(vec)[: flat.shape[0]]
     return curvature_from_eigen(lam.reshape(points.shape), vec.reshape(points.shape + (2,)), tolerance)
+
+
+def curvature_from_hessians(hessians, tolerance: float = 1e-9) -> Curvature:
+    """The same readouts from Hessians already computed (..., 2, 2), e.g. those a race records at
+    every iterate (``Trajectories.hessian``): NumPy's eigh, no compiled program needed."""
+    H = np.asarray(hessians, dtype=float)
+    lam, vec = np.linalg.eigh(0.5 * (H + np.swapaxes(H, -1, -2)))
+    return curvature_from_eigen(lam, vec, tolerance)
 
 
 def curvature_from_eigen(lam: np.ndarray, vec: np.ndarray, tolerance: float = 1e-9) -> Curvature:

@@ -16,13 +16,13 @@ Minibatches are drawn by ``optimizers.engine.batch_weights``, the same function 
 
 from __future__ import annotations
 
-from functools import partial
 from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from programs import bounded_jit
 from landscapes.base import Landscape
 from optimizers.engine import SAMPLING, batch_weights, replacement_draws, shuffle_order
 
@@ -95,7 +95,7 @@ def steps_per_epoch(n_samples: int, batch_size: int) -> int:
 
 # ---- compiled pieces -------------------------------------------------------------------------
 
-@partial(jax.jit, static_argnums=0)
+@bounded_jit(static_argnums=0)
 def _per_sample_gradients(sample_loss, theta, samples, params):
     return jax.vmap(jax.grad(sample_loss), in_axes=(None, 0, None))(theta, samples, params)
 
@@ -109,7 +109,7 @@ def _draw(grads, key, draw, batch_size, sampling):
     return weights @ grads
 
 
-@partial(jax.jit, static_argnums=(0, 5))
+@bounded_jit(static_argnums=(0, 5))
 def _cloud(sample_loss, theta, samples, params, seed, n_draws, batch_size, sampling):
     grads = _per_sample_gradients(sample_loss, theta, samples, params)
     key = jax.random.PRNGKey(seed)
@@ -133,7 +133,7 @@ def _nested_batch_sums(grads, key, draw):
     return shuffled, replaced
 
 
-@partial(jax.jit, static_argnums=(0, 5))
+@bounded_jit(static_argnums=(0, 5))
 def _squared_errors(sample_loss, theta, samples, params, seed, n_draws, batch_sizes, sampling):
     """(K, n_draws): |g_B - g|^2 for each batch size B and draw (nested batches within a draw)."""
     grads = _per_sample_gradients(sample_loss, theta, samples, params)
@@ -155,7 +155,7 @@ def _squared_errors(sample_loss, theta, samples, params, seed, n_draws, batch_si
     return jax.vmap(one_draw, out_axes=1)(jnp.arange(n_draws))
 
 
-@partial(jax.jit, static_argnums=(0, 1))
+@bounded_jit(static_argnums=(0, 1))
 def _membership(n_samples, n_steps, seed, batch_size, sampling):
     key = jax.random.PRNGKey(seed)
     return jax.vmap(lambda t: batch_weights(t, key, n_samples, batch_size, sampling))(jnp.arange(n_steps))

@@ -30,6 +30,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
+from programs import bounded_jit
 
 jax.config.update("jax_enable_x64", True)
 
@@ -114,12 +115,12 @@ def _run_one(optimizer_key, n_steps, start, lam, mask, hyper):
     return losses, distances, alive
 
 
-@partial(jax.jit, static_argnums=(0, 1))
+@bounded_jit(static_argnums=(0, 1))
 def _run_batch(optimizer_key, n_steps, starts, lam, mask, hyper):
     return jax.vmap(partial(_run_one, optimizer_key, n_steps), in_axes=(0, None, None, None))(starts, lam, mask, hyper)
 
 
-@partial(jax.jit, static_argnums=(0,))
+@bounded_jit(static_argnums=(0,))
 def saddle_starts(n_seeds: int, d, scale, seed):
     """n_seeds starts scale * N(0, I) on the first d coordinates (a small random initialization)."""
     mask = (jnp.arange(D_MAX) < d).astype(jnp.float64)
@@ -152,7 +153,7 @@ def run_saddle(optimizer_key: str, d: int, n_negative: int, negative_curvature: 
 
 # ---- which way is down? -----------------------------------------------------------------------
 
-@partial(jax.jit, static_argnums=(0,))
+@bounded_jit(static_argnums=(0,))
 def _downhill_share(n_directions: int, lam, mask, seed):
     u = jax.random.normal(jax.random.PRNGKey(seed), (n_directions, D_MAX)) * mask
     return jnp.mean((u**2) @ lam < 0)
@@ -171,7 +172,7 @@ def downhill_share_2d(negative_curvature: float) -> float:
     return 2.0 / np.pi * np.arctan(np.sqrt(negative_curvature))
 
 
-@partial(jax.jit, static_argnums=(0, 1))
+@bounded_jit(static_argnums=(0, 1))
 def _random_hessian_minimum_share(max_d: int, n_matrices: int, seed):
     """For d = 1..max_d: share of random symmetric d x d matrices (GOE) with all eigenvalues > 0."""
     A = jax.random.normal(jax.random.PRNGKey(seed), (n_matrices, max_d, max_d))

@@ -12,11 +12,11 @@ its hidden state (and, going backwards, its gradient) by the same W at every tim
 
 from __future__ import annotations
 
-from functools import partial
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from programs import bounded_jit
 
 jax.config.update("jax_enable_x64", True)
 
@@ -37,7 +37,7 @@ def matrix_from_eigen(eigenvalues, angle1_degrees, angle2_degrees):
     return V @ jnp.diag(lam) @ jnp.linalg.inv(V), V
 
 
-@partial(jax.jit, static_argnums=(3,))
+@bounded_jit(static_argnums=(3,))
 def powers_by_eigen(eigenvalues, angle1_degrees, angle2_degrees, n_max: int = MAX_POWER):
     """W^n = V diag(lambda^n) V^-1 for n = 0..n_max, shape (n_max + 1, 2, 2)."""
     V = eigenvector_matrix(angle1_degrees, angle2_degrees)
@@ -47,7 +47,7 @@ def powers_by_eigen(eigenvalues, angle1_degrees, angle2_degrees, n_max: int = MA
     return jnp.einsum("ij,nj,jk->nik", V, lam_n, V_inv)
 
 
-@partial(jax.jit, static_argnums=(1,))
+@bounded_jit(static_argnums=(1,))
 def powers_by_products(W, n_max: int = MAX_POWER):
     """W^0, W^1, ..., W^n_max by repeated multiplication (what the recurrent net actually does)."""
 
@@ -58,7 +58,7 @@ def powers_by_products(W, n_max: int = MAX_POWER):
     return out
 
 
-@partial(jax.jit, static_argnums=(2,))
+@bounded_jit(static_argnums=(2,))
 def hidden_states(W, h0, n_max: int = MAX_POWER):
     """h_n = W^n h_0 for n = 0..n_max: the state of a linear recurrent net with no input."""
 

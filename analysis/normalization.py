@@ -20,13 +20,13 @@ exactly with ``jax.hessian`` (both terms, not only the first-order one).
 
 from __future__ import annotations
 
-from functools import partial
 from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from programs import bounded_jit
 from landscapes.base import CriticalPoint, Landscape
 
 TRANSFORMS = ("raw", "centered", "standardized", "whitened")
@@ -148,7 +148,7 @@ def network_data(n_samples: int = 512, n_inputs: int = 32, seed: int = 0):
     return X, np.sin(1.5 * X @ a)
 
 
-@partial(jax.jit, static_argnums=(0, 1))
+@bounded_jit(static_argnums=(0, 1))
 def _hidden_unit_hessians(activation: str, n_hidden: int, X, t, offset, seeds):
     """For each seed: a random network x -> a = f(W1 x + offset) -> h = f(W2 a) -> y = u . h, and the
     Hessian of E = mean (y - t)^2 with respect to the incoming weights w = W2[0] of hidden unit 0."""

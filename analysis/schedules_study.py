@@ -27,6 +27,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from programs import bounded_jit
 from analysis.gradient_noise import samples_processed
 from landscapes.base import Landscape
 from optimizers import OPTIMIZERS
@@ -145,7 +146,7 @@ def _plan_weights(t, epoch, step_in_epoch, batch_size, key, n_samples, sampling)
     return batch_weights(t_virtual, key, n_samples, batch_size, sampling)
 
 
-@partial(jax.jit, static_argnums=0)
+@bounded_jit(static_argnums=0)
 def _plan_membership(n_samples, seed, sampling, epoch, within, batch):
     key = jax.random.PRNGKey(seed)
     steps = jnp.arange(epoch.shape[0], dtype=jnp.int32)
@@ -189,7 +190,7 @@ def _growing_one(sample_loss, optimizer_key, start, seed, samples, params, lr, b
     return jnp.concatenate([thetas, theta[None]]), jnp.concatenate([losses, final_loss[None]]), alive
 
 
-@partial(jax.jit, static_argnums=(0, 1))
+@bounded_jit(static_argnums=(0, 1))
 def _growing_batch(sample_loss, optimizer_key, starts, seeds, samples, params, lr, bound, sampling, epoch, within,
                    batch, n_real):
     one = partial(_growing_one, sample_loss, optimizer_key)

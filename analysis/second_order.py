@@ -18,13 +18,13 @@ with exact line searches it reaches the minimum in n steps (here 2).
 
 from __future__ import annotations
 
-from functools import partial
 from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from programs import bounded_jit
 from analysis.curvature import curvature_at
 from landscapes import get_landscape
 from landscapes.base import Landscape, mean_loss
@@ -106,7 +106,7 @@ def newton_step_at(landscape: Landscape, point) -> NewtonStep:
 BACKTRACKS = 40
 
 
-@partial(jax.jit, static_argnums=(0, 1))
+@bounded_jit(static_argnums=(0, 1))
 def _conjugate_gradient(sample_loss, n_steps, start, samples, params, bound, max_step):
     f = lambda theta: mean_loss(sample_loss, theta, samples, params)  # noqa: E731
     grad = jax.grad(f)

@@ -19,6 +19,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
+from programs import bounded_jit
 
 N_EXAMPLES = 256
 DEFAULT_SIZES = (16, 32, 64, 128, 256, 512)
@@ -30,11 +31,11 @@ def logistic_loss(w, X, y, l2):
     return jnp.mean(jnp.logaddexp(0.0, -margins)) + 0.5 * l2 * (w @ w)
 
 
-_gradient = jax.jit(jax.grad(logistic_loss))
-_hessian = jax.jit(jax.hessian(logistic_loss))
+_gradient = bounded_jit(jax.grad(logistic_loss))
+_hessian = bounded_jit(jax.hessian(logistic_loss))
 
 
-@jax.jit
+@bounded_jit
 def _newton_direction(H, g):
     return -jnp.linalg.solve(H, g)
 

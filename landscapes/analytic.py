@@ -7,6 +7,7 @@ unbiased, genuinely noisy estimate of the full gradient (the Hessian is unchange
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -101,15 +102,37 @@ def beale_surface(theta, params):
     return (1.5 - x + x * y) ** 2 + (2.25 - x + x * y**2) ** 2 + (2.625 - x + x * y**3) ** 2
 
 
-quadratic_sample_loss = _with_noise(quadratic_surface)
-saddle_sample_loss = _with_noise(saddle_surface)
-monkey_saddle_sample_loss = _with_noise(monkey_saddle_surface)
-cliff_sample_loss = _with_noise(cliff_surface)
-plateau_sample_loss = _with_noise(plateau_surface)
-rosenbrock_sample_loss = _with_noise(rosenbrock_surface)
-himmelblau_sample_loss = _with_noise(himmelblau_surface)
-six_hump_camel_sample_loss = _with_noise(six_hump_camel_surface)
-beale_sample_loss = _with_noise(beale_surface)
+#: The analytic surfaces in one fixed order. Every analytic landscape uses the same per-sample loss,
+#: ``analytic_sample_loss``, which picks its surface with ``params["surface"]`` (a traced integer):
+#: all nine landscapes then share every compiled program (trajectories, grids, curvature) instead
+#: of compiling nine copies of each (see programs.py for why the count of programs matters).
+SURFACES = (
+    quadratic_surface, saddle_surface, monkey_saddle_surface, cliff_surface, plateau_surface,
+    rosenbrock_surface, himmelblau_surface, six_hump_camel_surface, beale_surface,
+)
+
+
+def analytic_surface(theta, params):
+    """The surface number params["surface"] of SURFACES at theta (the mean of the per-sample losses)."""
+    return jax.lax.switch(params["surface"], SURFACES, theta, params)
+
+
+analytic_sample_loss = _with_noise(analytic_surface)
+
+
+def surface_params(surface, eigenvalues=(1.0, 1.0), angle=0.0, center=(0.0, 0.0), height=0.0, width=1.0) -> dict:
+    """The params every analytic landscape passes: one structure for all, so programs are shared.
+
+    Fields a surface does not read keep their neutral defaults.
+    """
+    return {
+        "surface": jnp.asarray(SURFACES.index(surface), jnp.int32),
+        "eigenvalues": jnp.asarray(eigenvalues, dtype=jnp.float64),
+        "angle": jnp.asarray(float(angle)),
+        "center": jnp.asarray(center, dtype=jnp.float64),
+        "height": jnp.asarray(float(height)),
+        "width": jnp.asarray(float(width)),
+    }
 
 
 # ---- factories ------------------------------------------------------------------------------
@@ -128,13 +151,10 @@ def quadratic_corridor(
             f"A rotated bowl with Hessian eigenvalues {lam[0]:g} and {lam[1]:g} (condition number {kappa:.3g}): "
             "steep walls across the corridor, a shallow slope along it."
         ),
-        sample_loss=quadratic_sample_loss,
+        sample_loss=analytic_sample_loss,
+        surface=analytic_surface,
         samples=_samples(n_samples, noise, seed),
-        params={
-            "eigenvalues": jnp.asarray(lam),
-            "angle": jnp.asarray(float(angle)),
-            "center": jnp.asarray(center, dtype=float),
-        },
+        params=surface_params(quadratic_surface, eigenvalues=lam, angle=angle, center=center),
         domain=((-3.0, 3.0), (-3.0, 3.0)),
         default_start=(-2.5, 2.0),
         critical_points=(CriticalPoint(float(center[0]), float(center[1]), kind, 0.0, "centre"),),
@@ -147,9 +167,10 @@ def saddle(noise=0.5, n_samples=DEFAULT_SAMPLES, seed=0) -> Landscape:
         key="saddle",
         title="Saddle x² − y²",
         description="Curves up along x and down along y: a critical point that is neither a minimum nor a maximum.",
-        sample_loss=saddle_sample_loss,
+        sample_loss=analytic_sample_loss,
+        surface=analytic_surface,
         samples=_samples(n_samples, noise, seed),
-        params={},
+        params=surface_params(saddle_surface),
         domain=((-2.0, 2.0), (-2.0, 2.0)),
         default_start=(-1.8, 0.02),
         critical_points=(CriticalPoint(0.0, 0.0, "saddle", 0.0, "saddle"),),
@@ -163,9 +184,10 @@ def monkey_saddle(noise=0.5, n_samples=DEFAULT_SAMPLES, seed=0) -> Landscape:
         key="monkey_saddle",
         title="Monkey saddle x³ − 3xy²",
         description="Three downhill valleys meet at a perfectly flat point: the Hessian there is zero, so curvature cannot tell its type.",
-        sample_loss=monkey_saddle_sample_loss,
+        sample_loss=analytic_sample_loss,
+        surface=analytic_surface,
         samples=_samples(n_samples, noise, seed),
-        params={},
+        params=surface_params(monkey_saddle_surface),
         domain=((-1.5, 1.5), (-1.5, 1.5)),
         default_start=(0.8, 0.1),
         critical_points=(CriticalPoint(0.0, 0.0, "saddle", 0.0, "monkey saddle (H = 0)"),),
@@ -182,9 +204,10 @@ def cliff(height=4.0, width=0.005, noise=0.1, n_samples=DEFAULT_SAMPLES, seed=0)
             "A shallow bowl under a high terrace whose edge is a near-vertical wall: on the wall the gradient is "
             f"about {height / (2 * width):.0f}, elsewhere at most about 3. One plain gradient step there can fling the parameters far away."
         ),
-        sample_loss=cliff_sample_loss,
+        sample_loss=analytic_sample_loss,
+        surface=analytic_surface,
         samples=_samples(n_samples, noise, seed),
-        params={"height": jnp.asarray(float(height)), "width": jnp.asarray(float(width))},
+        params=surface_params(cliff_surface, height=height, width=width),
         domain=((-3.0, 3.0), (-2.0, 2.0)),
         default_start=(-2.5, 1.0),
         critical_points=(CriticalPoint(1.5, 0.0, "minimum", 0.0, "minimum"),),
@@ -198,9 +221,10 @@ def plateau(width=0.6, noise=0.01, n_samples=DEFAULT_SAMPLES, seed=0) -> Landsca
         key="plateau",
         title="Plateau",
         description="A narrow well in a vast, almost flat plain: far from the well the gradient is nearly zero and plain GD crawls.",
-        sample_loss=plateau_sample_loss,
+        sample_loss=analytic_sample_loss,
+        surface=analytic_surface,
         samples=_samples(n_samples, noise, seed),
-        params={"width": jnp.asarray(float(width))},
+        params=surface_params(plateau_surface, width=width),
         domain=((-3.0, 3.0), (-3.0, 3.0)),
         default_start=(-2.5, -2.0),
         critical_points=(),
@@ -214,9 +238,10 @@ def rosenbrock(noise=2.0, n_samples=DEFAULT_SAMPLES, seed=0) -> Landscape:
         key="rosenbrock",
         title="Rosenbrock valley",
         description="A long, curved, narrow valley: easy to fall into, slow to follow to the minimum at (1, 1).",
-        sample_loss=rosenbrock_sample_loss,
+        sample_loss=analytic_sample_loss,
+        surface=analytic_surface,
         samples=_samples(n_samples, noise, seed),
-        params={},
+        params=surface_params(rosenbrock_surface),
         domain=((-2.0, 2.0), (-1.0, 3.0)),
         default_start=(-1.5, 2.0),
         critical_points=(CriticalPoint(1.0, 1.0, "minimum", 0.0, "global minimum"),),
@@ -234,9 +259,10 @@ def himmelblau(noise=2.0, n_samples=DEFAULT_SAMPLES, seed=0) -> Landscape:
         key="himmelblau",
         title="Himmelblau (four minima)",
         description="Four minima of exactly equal loss, separated by saddles around one central maximum: where you end depends on where you start.",
-        sample_loss=himmelblau_sample_loss,
+        sample_loss=analytic_sample_loss,
+        surface=analytic_surface,
         samples=_samples(n_samples, noise, seed),
-        params={},
+        params=surface_params(himmelblau_surface),
         domain=((-5.0, 5.0), (-5.0, 5.0)),
         default_start=(-0.5, 0.5),
         critical_points=tuple(points),
@@ -249,9 +275,10 @@ def six_hump_camel(noise=0.3, n_samples=DEFAULT_SAMPLES, seed=0) -> Landscape:
         key="six_hump_camel",
         title="Six-hump camel (local minima)",
         description="Two global minima and four worse local ones: a start in the wrong basin settles for a worse answer.",
-        sample_loss=six_hump_camel_sample_loss,
+        sample_loss=analytic_sample_loss,
+        surface=analytic_surface,
         samples=_samples(n_samples, noise, seed),
-        params={},
+        params=surface_params(six_hump_camel_surface),
         domain=((-2.0, 2.0), (-1.2, 1.2)),
         default_start=(-1.5, 1.0),
         critical_points=(),
@@ -265,9 +292,10 @@ def beale(noise=1.0, n_samples=DEFAULT_SAMPLES, seed=0) -> Landscape:
         key="beale",
         title="Beale",
         description="Flat arms and very steep walls: gradients span many orders of magnitude. Minimum at (3, 0.5).",
-        sample_loss=beale_sample_loss,
+        sample_loss=analytic_sample_loss,
+        surface=analytic_surface,
         samples=_samples(n_samples, noise, seed),
-        params={},
+        params=surface_params(beale_surface),
         domain=((-4.5, 4.5), (-4.5, 4.5)),
         default_start=(-2.0, -2.0),
         critical_points=(CriticalPoint(3.0, 0.5, "minimum", 0.0, "global minimum"),),
@@ -276,6 +304,10 @@ def beale(noise=1.0, n_samples=DEFAULT_SAMPLES, seed=0) -> Landscape:
 
 
 __all__ = [
+    "SURFACES",
+    "analytic_surface",
+    "analytic_sample_loss",
+    "surface_params",
     "quadratic_corridor",
     "saddle",
     "monkey_saddle",

@@ -10,12 +10,12 @@ setting of ``params`` (both are passed as traced arrays, never baked into the pr
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from functools import partial
 from typing import Callable, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from programs import bounded_jit
 
 jax.config.update("jax_enable_x64", True)
 
@@ -57,6 +57,11 @@ class Landscape:
     axis_labels: tuple[str, str] = ("x", "y")
     log_contours: bool = True
     settings: dict = field(default_factory=dict)
+    #: For surfaces whose samples only tilt them (l_n = surface + sample_n . theta, the analytic
+    #: ones): the noise-free ``surface(theta, params)``. The engine then evaluates the full loss in
+    #: closed form and a minibatch gradient as grad surface + the batch's mean tilt, instead of
+    #: differentiating every sample. None for surfaces that are genuine means over data.
+    surface: Callable | None = None
 
     # ---- the loss and its derivatives -------------------------------------------------------
     @property
@@ -137,23 +142,23 @@ def weighted_loss(sample_loss: SampleLoss, theta, samples, params, weights):
     return jnp.sum(weights * losses)
 
 
-@partial(jax.jit, static_argnums=0)
+@bounded_jit(static_argnums=0)
 def per_sample_losses(sample_loss, theta, samples, params):
     return jax.vmap(sample_loss, in_axes=(None, 0, None))(theta, samples, params)
 
 
-@partial(jax.jit, static_argnums=0)
+@bounded_jit(static_argnums=0)
 def _batched_mean_loss(sample_loss, thetas, samples, params):
     return jax.vmap(mean_loss, in_axes=(None, 0, None, None))(sample_loss, thetas, samples, params)
 
 
-@partial(jax.jit, static_argnums=0)
+@bounded_jit(static_argnums=0)
 def _batched_gradient(sample_loss, thetas, samples, params):
     grad = jax.grad(mean_loss, argnums=1)
     return jax.vmap(grad, in_axes=(None, 0, None, None))(sample_loss, thetas, samples, params)
 
 
-@partial(jax.jit, static_argnums=0)
+@bounded_jit(static_argnums=0)
 def _batched_hessian(sample_loss, thetas, samples, params):
     hess = jax.hessian(mean_loss, argnums=1)
     return jax.vmap(hess, in_axes=(None, 0, None, None))(sample_loss, thetas, samples, params)

@@ -7,12 +7,12 @@ which kind each one is.
 
 from __future__ import annotations
 
-from functools import partial
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from programs import bounded_jit
 from landscapes.base import CriticalPoint, Landscape, mean_loss
 
 CRITICAL_GRADIENT_TOLERANCE = 1e-8
@@ -33,7 +33,7 @@ def classify_eigenvalues(eigenvalues, tolerance: float = 1e-9) -> str:
     return "degenerate"
 
 
-@partial(jax.jit, static_argnums=(0, 4))
+@bounded_jit(static_argnums=(0, 4))
 def _newton_on_gradient(sample_loss, starts, samples, params, iterations, max_step):
     grad = jax.grad(mean_loss, argnums=1)
     hess = jax.hessian(mean_loss, argnums=1)

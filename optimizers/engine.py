@@ -23,13 +23,14 @@ import collections
 import math
 from dataclasses import asdict, dataclass, field
 from functools import partial
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from landscapes.base import Landscape, weighted_loss
+from landscapes.base import Landscape, mean_loss, weighted_loss
+from programs import compiled_call
 from optimizers import OPTIMIZERS
 from optimizers.clipping import clip_by_norm, clip_by_value
 from optimizers.schedules import learning_rate, schedule_settings
@@ -92,6 +93,8 @@ class Trajectories(NamedTuple):
     lr: np.ndarray  # (S, T+1) learning rate used for the step from each iterate
     diverged_at: np.ndarray  # (S,) index of the first bad iterate; T+1 if none
     status: np.ndarray  # (S,) key into STATUS
+    #: (S, T+1, 2, 2) full-data Hessian at each iterate, recorded by races; (S, 0, 2, 2) otherwise
+    hessian: np.ndarray = np.zeros((0, 0, 2, 2))
 
     @property
     def n_steps(self) -> int:
@@ -166,69 +169,214 @@ def batch_weights(t, key, n_samples: int, batch_size, sampling):
     return chosen / jnp.sum(chosen)
 
 
-def _run_one(sample_loss, optimizer_key, n_steps, start, seed, samples, params, run, all_full_batch):
-    optimizer = OPTIMIZERS[optimizer_key]
-    n = samples.shape[0]
-    key = jax.random.PRNGKey(seed)
-    per_sample = jax.vmap(jax.value_and_grad(sample_loss), in_axes=(None, 0, None))
-    batch_hessian = jax.hessian(weighted_loss, argnums=1)
-    base_lr = run["newton_lr"] if optimizer.family == "second-order" else run["lr"]
+# ---- how a step sees the landscape ------------------------------------------------------------
 
-    def step(carry, t):
-        theta, state, status, diverged_at, last = carry
-        alive = status == 0
+class SampleMean(NamedTuple):
+    """L(theta) = mean_n l(theta, sample_n): every sample's loss and gradient are evaluated each step
+    (networks and regressions, whose samples are data points)."""
+
+    sample_loss: Callable
+
+
+class TiltedSurface(NamedTuple):
+    """l_n(theta) = surface(theta) + a_n . theta (the analytic landscapes).
+
+    Then L = surface + mean(a) . theta in closed form, a minibatch gradient is grad surface + the
+    batch's mean tilt, and every Hessian, of any batch, is the surface's: one evaluation per step
+    instead of N.
+    """
+
+    surface: Callable
+
+
+def loss_model(landscape: Landscape):
+    """The cheapest exact way to evaluate ``landscape`` inside a step."""
+    return TiltedSurface(landscape.surface) if landscape.surface is not None else SampleMean(landscape.sample_loss)
+
+
+def _model_name(model) -> str:
+    fn = model[0]
+    return getattr(fn, "__name__", str(fn))
+
+
+def _evaluator(model, samples, params):
+    """(evaluate, minibatch_gradient, hessian) for ``model`` on this data.
+
+    evaluate(theta) -> (full loss, full gradient, what a minibatch gradient is built from);
+    minibatch_gradient(weights, extra) -> the gradient of the batch selected by ``weights``;
+    hessian(theta, weights) -> the Hessian of the batch (weights None: of all the data).
+    """
+    if isinstance(model, TiltedSurface):
+        surface_grad = jax.value_and_grad(model.surface)
+        surface_hessian = jax.hessian(model.surface)
+        mean_tilt = jnp.mean(samples, axis=0)
+
+        def evaluate(theta):
+            value, grad = surface_grad(theta, params)
+            return value + mean_tilt @ theta, grad + mean_tilt, grad
+
+        def minibatch_gradient(weights, surface_gradient):
+            return surface_gradient + weights @ samples
+
+        def hessian(theta, weights=None):  # the tilts are linear: every batch has the surface's Hessian
+            return surface_hessian(theta, params)
+
+        return evaluate, minibatch_gradient, hessian
+
+    per_sample = jax.vmap(jax.value_and_grad(model.sample_loss), in_axes=(None, 0, None))
+    weighted_hessian = jax.hessian(weighted_loss, argnums=1)
+    full_hessian = jax.hessian(mean_loss, argnums=1)
+
+    def evaluate(theta):
         losses, grads = per_sample(theta, samples, params)
-        loss, grad = jnp.mean(losses), jnp.mean(grads, axis=0)
-        # Full batch needs no sampling. ``all_full_batch`` is shared by every trajectory of the call
-        # (not vmapped), so this is a real branch that skips the sampling work.
-        weights = jax.lax.cond(all_full_batch, lambda: jnp.full((n,), 1.0 / n),
-                               lambda: batch_weights(t, key, n, run["batch_size"], run["sampling"]))
-        g = weights @ grads
-        g = clip_by_value(clip_by_norm(g, run["clip_norm"]), run["clip_value"])
-        H = batch_hessian(sample_loss, theta, samples, params, weights) if optimizer.needs_hessian else None
-        lr = learning_rate(t, base_lr, run["schedule"])
-        hyper = {**run, "lr": lr}
-        new_theta, new_state = optimizer.update(g, state, theta, hyper, H)
+        return jnp.mean(losses), jnp.mean(grads, axis=0), grads
 
-        bad_here = jnp.where(~jnp.isfinite(loss), 1, jnp.where(~jnp.all(jnp.isfinite(grad)), 4, 0))
-        bad_next = jnp.where(
-            ~jnp.all(jnp.isfinite(new_theta)), 2, jnp.where(jnp.any(jnp.abs(new_theta) > run["bound"]), 3, 0)
-        )
-        status_now = jnp.where(alive, bad_here, status)
-        ok_here = status_now == 0
-        status_next = jnp.where(ok_here, bad_next, status_now).astype(jnp.int32)
-        diverged_at = jnp.where(alive & (bad_here != 0), t, jnp.where(ok_here & (bad_next != 0), t + 1, diverged_at)).astype(jnp.int32)
+    def minibatch_gradient(weights, grads):
+        return weights @ grads
 
-        record = (
-            jnp.where(ok_here, theta, last[0]),
-            jnp.where(ok_here, loss, last[1]),
-            jnp.where(ok_here, jnp.linalg.norm(grad), last[2]),
-            jnp.where(ok_here, jnp.linalg.norm(g), 0.0),
-            lr,
-        )
-        keep = status_next == 0
-        theta_next = jnp.where(keep, new_theta, theta)
-        state_next = jax.tree.map(lambda a, b: jnp.where(keep, a, b), new_state, state)
-        last = (record[0], record[1], record[2])
-        return (theta_next, state_next, status_next, diverged_at, last), record
+    def hessian(theta, weights=None):
+        if weights is None:
+            return full_hessian(model.sample_loss, theta, samples, params)
+        return weighted_hessian(model.sample_loss, theta, samples, params, weights)
 
-    init = (
-        start,
-        optimizer.init(start),
-        jnp.asarray(0, jnp.int32),
-        jnp.asarray(n_steps + 1, jnp.int32),
-        (start, jnp.asarray(0.0), jnp.asarray(0.0)),
-    )
-    # n_steps + 1 iterations: the last one only evaluates the final iterate (its update is unused).
-    (_, _, status, diverged_at, _), records = jax.lax.scan(step, init, jnp.arange(n_steps + 1, dtype=jnp.int32))
+    return evaluate, minibatch_gradient, hessian
+
+
+def _finish(start, thetas, losses, grads, batch_grads, lrs, run, n_steps, hessians=None):
+    """Divergence bookkeeping over whole recorded arrays, after the scan (cheaper than per step).
+
+    Iterate i is bad when its parameters are non-finite (status 2) or leave |theta| < bound (3),
+    else when its loss (1) or gradient (4) is non-finite. The first bad index is ``diverged_at``
+    (n_steps + 1 when none); from there on every record repeats the last good one (the start's
+    with zero loss and gradient when the start itself is bad), so all arrays stay finite.
+    """
+    length = n_steps + 1
+    index = jnp.arange(length)
+    theta_bad = jnp.where(~jnp.all(jnp.isfinite(thetas), axis=-1), 2,
+                          jnp.where(jnp.any(jnp.abs(thetas) > run["bound"], axis=-1) & (index > 0), 3, 0))
+    value_bad = jnp.where(~jnp.isfinite(losses), 1, jnp.where(~jnp.all(jnp.isfinite(grads), axis=-1), 4, 0))
+    why = jnp.where(theta_bad != 0, theta_bad, value_bad)
+    bad = why != 0
+    diverged_at = jnp.where(jnp.any(bad), jnp.argmax(bad), length).astype(jnp.int32)
+    status = jnp.where(jnp.any(bad), why[jnp.minimum(diverged_at, length - 1)], 0).astype(jnp.int32)
+    good = index < diverged_at
+    last = jnp.maximum(diverged_at - 1, 0)
+    started_bad = diverged_at == 0
+
+    def held(values, at_start):
+        fill = jnp.where(started_bad, at_start, values[last])
+        return jnp.where(good.reshape((-1,) + (1,) * (values.ndim - 1)), values, fill)
+
+    records = (
+        held(thetas, start),
+        held(losses, 0.0),
+        held(jnp.linalg.norm(grads, axis=-1), 0.0),
+        jnp.where(good, jnp.linalg.norm(batch_grads, axis=-1), 0.0),
+        lrs,
+    ) + ((held(hessians, jnp.zeros((2, 2))),) if hessians is not None else ())
     return records, diverged_at, status
 
 
-@partial(jax.jit, static_argnums=(0, 1, 2))
-def _run_batch(sample_loss, optimizer_key, n_steps, starts, seeds, samples, params, run, all_full_batch):
-    TRACE_COUNTS[(getattr(sample_loss, "__name__", str(sample_loss)), optimizer_key, n_steps)] += 1
-    one = partial(_run_one, sample_loss, optimizer_key, n_steps)
-    return jax.vmap(one, in_axes=(0, 0, None, None, 0, None))(starts, seeds, samples, params, run, all_full_batch)
+def _weights(t, key, n, run, full_batch):
+    """The weights of step t's minibatch; 1/N each when every trajectory of the call is full batch.
+
+    ``full_batch`` is one traced flag for the whole call (not vmapped), so this is a real branch:
+    full-batch runs skip the sampling work, and moving the batch size never recompiles.
+    """
+    return jax.lax.cond(full_batch, lambda: jnp.full((n,), 1.0 / n),
+                        lambda: batch_weights(t, key, n, run["batch_size"], run["sampling"]))
+
+
+def _schedule(n_steps, base_lr, run):
+    return learning_rate(jnp.arange(n_steps + 1), base_lr, run["schedule"])
+
+
+def _update(optimizer, theta, state, g, hessian, lr, run):
+    g = clip_by_value(clip_by_norm(g, run["clip_norm"]), run["clip_value"])
+    new_theta, new_state = optimizer.update(g, state, theta, {**run, "lr": lr}, hessian if optimizer.needs_hessian else None)
+    return new_theta, new_state, g
+
+
+def _run_one(model, optimizer_key, n_steps, full_batch, start, seed, samples, params, run):
+    optimizer = OPTIMIZERS[optimizer_key]
+    evaluate, minibatch_gradient, hessian = _evaluator(model, samples, params)
+    key = jax.random.PRNGKey(seed)
+    lrs = _schedule(n_steps, run["newton_lr"] if optimizer.family == "second-order" else run["lr"], run)
+
+    def step(carry, xs):
+        theta, state = carry
+        t, lr = xs
+        loss, grad, extra = evaluate(theta)
+        weights = _weights(t, key, samples.shape[0], run, full_batch)
+        g = minibatch_gradient(weights, extra)
+        H = hessian(theta, weights) if optimizer.needs_hessian else None
+        new_theta, new_state, g = _update(optimizer, theta, state, g, H, lr, run)
+        return (new_theta, new_state), (theta, loss, grad, g)
+
+    steps = (jnp.arange(n_steps + 1, dtype=jnp.int32), lrs)
+    _, (thetas, losses, grads, batch_grads) = jax.lax.scan(step, (start, optimizer.init(start)), steps)
+    return _finish(start, thetas, losses, grads, batch_grads, lrs, run, n_steps)
+
+
+def _race_one(model, n_steps, full_batch, start, seed, samples, params, run):
+    """Every optimizer of RACE_ORDER from one start, advanced together in one scan.
+
+    Each step evaluates the landscape once for all K iterates (vmapped), draws one minibatch for all
+    of them (the same seed gives every optimizer the same batches), then applies each update rule.
+    The full-data Hessian at every iterate is recorded for the curvature readouts.
+    """
+    optimizers = [OPTIMIZERS[key] for key in RACE_ORDER]
+    evaluate, minibatch_gradient, hessian = _evaluator(model, samples, params)
+    key = jax.random.PRNGKey(seed)
+    tilted = isinstance(model, TiltedSurface)
+    lrs = {family: _schedule(n_steps, run["newton_lr" if family == "second-order" else "lr"], run)
+           for family in ("first-order", "second-order")}
+
+    def step(carry, xs):
+        thetas, states = carry
+        t, lr = xs
+        loss, grad, extra = jax.vmap(evaluate)(thetas)
+        full_H = jax.vmap(hessian)(thetas)
+        weights = _weights(t, key, samples.shape[0], run, full_batch)
+        g = jax.vmap(minibatch_gradient, in_axes=(None, 0))(weights, extra)
+        if tilted:
+            batch_H = full_H
+        else:
+            batch_H = jax.lax.cond(full_batch, lambda: full_H, lambda: jax.vmap(hessian, in_axes=(0, None))(thetas, weights))
+        moved = [_update(opt, thetas[k], states[k], g[k], batch_H[k], lr[opt.family], run)
+                 for k, opt in enumerate(optimizers)]
+        new_thetas = jnp.stack([m[0] for m in moved])
+        clipped = jnp.stack([m[2] for m in moved])
+        return (new_thetas, tuple(m[1] for m in moved)), (thetas, loss, grad, clipped, full_H)
+
+    K = len(optimizers)
+    init = (jnp.broadcast_to(start, (K, 2)), tuple(opt.init(start) for opt in optimizers))
+    steps = (jnp.arange(n_steps + 1, dtype=jnp.int32), lrs)
+    _, (thetas, losses, grads, batch_grads, hessians) = jax.lax.scan(step, init, steps)
+    out = [_finish(start, thetas[:, k], losses[:, k], grads[:, k], batch_grads[:, k], lrs[opt.family], run, n_steps,
+                   hessians[:, k]) for k, opt in enumerate(optimizers)]
+    return tuple(o[0] for o in out), tuple(o[1] for o in out), tuple(o[2] for o in out)
+
+
+def _run_batch_traced(model, optimizer_key, n_steps, full_batch, starts, seeds, samples, params, run):
+    TRACE_COUNTS[(_model_name(model), optimizer_key, n_steps)] += 1
+    one = partial(_run_one, model, optimizer_key, n_steps)
+    return jax.vmap(one, in_axes=(None, 0, 0, None, None, 0))(full_batch, starts, seeds, samples, params, run)
+
+
+def _race_batch_traced(model, n_steps, full_batch, starts, seeds, samples, params, run):
+    TRACE_COUNTS[(_model_name(model), "race", n_steps)] += 1
+    one = partial(_race_one, model, n_steps)
+    return jax.vmap(one, in_axes=(None, 0, 0, None, None, 0))(full_batch, starts, seeds, samples, params, run)
+
+
+#: The compiled programs: one per (landscape model, optimizer or "race", step bucket), held in the
+#: bounded table of programs.py. All analytic landscapes share one model.
+_run_batch = _run_batch_traced
+_race_batch = _race_batch_traced
+
+#: The race runs every optimizer at once: one program whatever subset is chosen.
+RACE_ORDER = tuple(OPTIMIZERS)
 
 
 def _run_arrays(settings: RunSettings, landscape: Landscape, n_trajectories: int, overrides: dict | None):
@@ -268,6 +416,73 @@ def _run_arrays(settings: RunSettings, landscape: Landscape, n_trajectories: int
     return run
 
 
+#: Settings that must be finite numbers, and those that must also be positive.
+_FINITE = ("lr", "momentum", "beta1", "beta2", "eps", "weight_decay", "damping", "newton_lr", "gamma", "min_ratio")
+_POSITIVE_SCHEDULE = {"step_size": 1, "period": 2, "total_steps": 1}
+
+
+def check_settings(settings: RunSettings, overrides: dict | None = None) -> int:
+    """Reject settings that cannot make a meaningful run, with a message naming them; returns n_steps.
+
+    A notebook gets the same clear words as the app: ``n_steps`` must be a whole number of steps,
+    every hyperparameter a finite number, decay factors positive, schedule lengths at least 1.
+    """
+    steps = settings.n_steps
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer, float, np.floating)) or not np.isfinite(steps) \
+            or float(steps) != int(steps):
+        raise ValueError(f"n_steps must be a whole number of steps between 1 and {MAX_STEPS}, got {steps!r}")
+    n_steps = int(steps)
+    if not 1 <= n_steps <= MAX_STEPS:
+        raise ValueError(f"n_steps must be between 1 and {MAX_STEPS}, got {n_steps}")
+    values = {name: getattr(settings, name) for name in _FINITE}
+    values.update({name: getattr(settings, name, n_steps) for name in _POSITIVE_SCHEDULE})
+    values["warmup_steps"] = settings.warmup_steps
+    for name, given in (overrides or {}).items():
+        values[name] = given
+    for name, value in values.items():
+        array = np.asarray(value, dtype=float)
+        if name in ("clip_norm", "clip_value", "bound", "batch_size", "sampling"):
+            if np.any(np.isnan(array)):
+                raise ValueError(f"{name} must be a number, got {value!r}")
+            continue
+        if not np.all(np.isfinite(array)):
+            raise ValueError(f"{name} must be a finite number, got {value!r}")
+    gamma = np.asarray(values["gamma"], dtype=float)
+    if settings.schedule in ("step", "exponential") or "gamma" in (overrides or {}):
+        if np.any(gamma <= 0):
+            raise ValueError(f"gamma (the decay factor per step_size steps) must be > 0, got {values['gamma']!r}")
+    for name, smallest in _POSITIVE_SCHEDULE.items():
+        if name in (overrides or {}) and np.any(np.asarray(values[name], dtype=float) < smallest):
+            raise ValueError(f"{name} must be at least {smallest}, got {values[name]!r}")
+    if np.any(np.asarray(values["warmup_steps"], dtype=float) < 0):
+        raise ValueError(f"warmup_steps must be >= 0, got {values['warmup_steps']!r}")
+    if settings.sampling not in SAMPLING:
+        raise ValueError(f"sampling must be one of {SAMPLING}, got {settings.sampling!r}")
+    return n_steps
+
+
+def _checked_starts(starts) -> np.ndarray:
+    starts = np.atleast_2d(np.asarray(starts, dtype=float))
+    if starts.ndim != 2 or starts.shape[1] != 2:
+        raise ValueError(f"starts must be points (x, y), an array of shape (S, 2); got shape {starts.shape}")
+    if not np.all(np.isfinite(starts)):
+        raise ValueError("every start must be a finite point (x, y); got non-finite coordinates")
+    return starts
+
+
+def _full_batch(run: dict, n: int) -> jax.Array:
+    """Whether every trajectory of the call uses all N samples, each once (then no batches are drawn)."""
+    return jnp.asarray(bool(np.all((np.asarray(run["batch_size"]) >= n) & (np.asarray(run["sampling"]) != 1))))
+
+
+def _trajectories(records, diverged_at, status, n_steps: int) -> Trajectories:
+    arrays = [np.asarray(r)[:, : n_steps + 1] for r in records]
+    diverged_at = np.minimum(np.asarray(diverged_at), n_steps + 1)
+    status = np.where(diverged_at <= n_steps, np.asarray(status), 0)
+    hessian = arrays[5] if len(arrays) > 5 else np.zeros((arrays[0].shape[0], 0, 2, 2))
+    return Trajectories(*arrays[:5], diverged_at, status, hessian)
+
+
 def run_trajectories(
     landscape: Landscape,
     optimizer_key: str,
@@ -280,32 +495,42 @@ def run_trajectories(
 
     ``seeds`` (S,) gives each trajectory its own minibatch stream (default: settings.seed for all).
     ``overrides`` maps a setting name (lr, momentum, batch_size, gamma, ...) to an (S,) array, so a
-    grid of hyperparameters runs in the same single vectorized call.
+    grid of hyperparameters runs in the same single vectorized call. Invalid settings raise
+    ``ValueError`` naming them (see ``check_settings``).
     """
     if optimizer_key not in OPTIMIZERS:
         raise KeyError(f"unknown optimizer {optimizer_key!r}; choose one of {sorted(OPTIMIZERS)}")
-    n_steps = int(settings.n_steps)
-    if not 1 <= n_steps <= MAX_STEPS:
-        raise ValueError(f"n_steps must be between 1 and {MAX_STEPS}, got {n_steps}")
-    starts = jnp.asarray(np.atleast_2d(np.asarray(starts, dtype=float)))
+    n_steps = check_settings(settings, overrides)
+    starts = _checked_starts(starts)
     S = starts.shape[0]
     if seeds is None:
         seeds = np.full(S, settings.seed)
     seeds = jnp.asarray(np.asarray(seeds, dtype=np.uint32).reshape(S))
     run = _run_arrays(settings, landscape, S, overrides)
-    bucket = step_bucket(n_steps)
-    n = landscape.n_samples
-    all_full_batch = jnp.asarray(bool(np.all((np.asarray(run["batch_size"]) >= n) & (np.asarray(run["sampling"]) != 1))))
-    records, diverged_at, status = _run_batch(
-        landscape.sample_loss, optimizer_key, bucket, starts, seeds, landscape.samples, landscape.params, run, all_full_batch
-    )
-    thetas, losses, gnorms, batch_gnorms, lrs = (np.asarray(r)[:, : n_steps + 1] for r in records)
-    diverged_at = np.minimum(np.asarray(diverged_at), n_steps + 1)
-    status = np.where(np.asarray(diverged_at) <= n_steps, np.asarray(status), 0)
-    return Trajectories(thetas, losses, gnorms, batch_gnorms, lrs, diverged_at, status)
+    static = (loss_model(landscape), optimizer_key, step_bucket(n_steps))
+    full_batch = _full_batch(run, landscape.n_samples)
+    records, diverged_at, status = compiled_call(
+        _run_batch, static, (full_batch, jnp.asarray(starts), seeds, landscape.samples, landscape.params, run))
+    return _trajectories(records, diverged_at, status, n_steps)
 
 
 def run_race(landscape: Landscape, optimizer_keys, settings: RunSettings, start=None) -> dict[str, Trajectories]:
-    """Every optimizer from the same start with the same settings: {key: Trajectories with S = 1}."""
-    start = landscape.default_start if start is None else start
-    return {key: run_trajectories(landscape, key, [start], settings) for key in optimizer_keys}
+    """Every optimizer from the same start with the same settings: {key: Trajectories with S = 1}.
+
+    One compiled program runs every optimizer of RACE_ORDER together (whichever are asked for),
+    and records the full-data Hessian at every iterate (``Trajectories.hessian``) for the readouts.
+    """
+    unknown = [k for k in optimizer_keys if k not in OPTIMIZERS]
+    if unknown:
+        raise KeyError(f"unknown optimizer {unknown[0]!r}; choose one of {sorted(OPTIMIZERS)}")
+    n_steps = check_settings(settings)
+    start = _checked_starts(landscape.default_start if start is None else start)
+    run = _run_arrays(settings, landscape, 1, None)
+    static = (loss_model(landscape), step_bucket(n_steps))
+    full_batch = _full_batch(run, landscape.n_samples)
+    seeds = jnp.asarray(np.full(1, settings.seed, dtype=np.uint32))
+    records, diverged_at, status = compiled_call(
+        _race_batch, static, (full_batch, jnp.asarray(start), seeds, landscape.samples, landscape.params, run))
+    return {key: _trajectories(records[RACE_ORDER.index(key)], diverged_at[RACE_ORDER.index(key)],
+                               status[RACE_ORDER.index(key)], n_steps)
+            for key in optimizer_keys}
