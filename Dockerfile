@@ -46,6 +46,8 @@ EXPOSE 8501
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --start-interval=2s --retries=3 \
     CMD ["python", "-c", "import urllib.request, sys; sys.exit(0 if urllib.request.urlopen('http://localhost:8501/_stcore/health', timeout=4).read().strip() == b'ok' else 1)"]
 
-# warmup.py compiles the default races into the cache in the background, at low priority, while
-# the server starts; the server never waits for it. exec makes streamlit the main process.
+# warmup.py compiles the default races, then every page's first visit (WARMUP_PAGES=1), into the
+# cache in the background, at low priority, while the server starts; the server never waits for it.
+# exec makes streamlit the main process.
+ENV WARMUP_PAGES=1
 CMD ["sh", "-c", "nice -n 10 python warmup.py & exec streamlit run app.py --server.address=0.0.0.0 --server.port=8501 --server.headless=true --server.enableXsrfProtection=true --browser.gatherUsageStats=false"]

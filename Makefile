@@ -19,8 +19,11 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# The warm-up fills JAX's persistent compilation cache (.jax_cache) in the background, printing a
+# line per landscape and page, so first visits load compiled programs instead of compiling them.
 run: $(VENV)/.runtime
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
+	nice -n 10 $(BIN)/python warmup.py --pages & \
+	exec $(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
 
 # Debian's Chromium for the browser tests (Playwright cannot download its own here).
 browser:

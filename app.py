@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+import ui.preload  # noqa: F401  (every module once, in one thread: see its docstring)
 from ui.navigation import ROOT, available_pages
 from ui.exports import chart_data_button, start_recording
 from ui.presets import link_preset_values

@@ -2,6 +2,7 @@
 
     python warmup.py                                                # every landscape
     python warmup.py --landscapes rosenbrock --steps 500            # just one race
+    python warmup.py --pages                                        # then every page once (AppTest)
     WARMUP_LANDSCAPES=rosenbrock WARMUP_STEPS=500 python warmup.py  # the same, from the environment
 
 A cold trajectory program takes seconds to compile on a small CPU box; with the persistent cache,
@@ -28,6 +29,7 @@ DEFAULT_CACHE_DIR = REPO_DIR / ".jax_cache"  # git-ignored
 CACHE_DIR_ENV = "JAX_COMPILATION_CACHE_DIR"
 LANDSCAPES_ENV = "WARMUP_LANDSCAPES"  # comma-separated keys; unset or empty: all
 STEPS_ENV = "WARMUP_STEPS"  # comma-separated step counts; unset or empty: DEFAULT_STEPS
+PAGES_ENV = "WARMUP_PAGES"  # "1": also open every page once (what --pages does)
 
 #: The default race: these optimizers, full batch, default start. Programs are compiled per step
 #: bucket, so both the playground's default (200 steps) and the benchmark's race (500) are warmed.
@@ -88,8 +90,9 @@ def _exclusive(cache_dir: Path | None):
 
 def warm_landscape(key: str, optimizers=DEFAULT_OPTIMIZERS, steps=DEFAULT_STEPS, lr: float = DEFAULT_LR) -> float:
     """Build the landscape (critical points), its contour grid and the grid's curvature, then run
-    the race for each step count and read the curvature along every path: the programs the
-    playground runs first. Returns the seconds it took."""
+    the race for each step count: the programs the playground runs first. One race program runs
+    every optimizer, and all analytic landscapes share their programs, so warming one of them warms
+    the others too (the later ones then take well under a second). Returns the seconds it took."""
     import numpy as np
 
     from analysis.curvature import curvature_at
@@ -102,9 +105,38 @@ def warm_landscape(key: str, optimizers=DEFAULT_OPTIMIZERS, steps=DEFAULT_STEPS,
     X, Y = np.meshgrid(xs, ys)
     curvature_at(landscape, np.stack([X, Y], axis=-1))
     for n_steps in steps:
-        for trajectories in run_race(landscape, list(optimizers), RunSettings(lr=lr, n_steps=n_steps)).values():
-            curvature_at(landscape, trajectories.path(0))
+        run_race(landscape, list(optimizers), RunSettings(lr=lr, n_steps=n_steps))
     return time.perf_counter() - start
+
+
+def warm_pages(timeout: float = 600.0) -> list[str]:
+    """Open every page once with its defaults in-process (Streamlit's AppTest), so every program a
+    first visit compiles is in the persistent cache. Prints a progress line per page; returns the
+    pages that failed."""
+    from streamlit.testing.v1 import AppTest
+
+    from ui.navigation import available_pages
+
+    pages = available_pages()
+    failed = []
+    app = AppTest.from_file(str(REPO_DIR / "app.py"), default_timeout=timeout)
+    app.run()
+    for i, page in enumerate(pages, 1):
+        began = time.perf_counter()
+        try:
+            if page.url_path:
+                app.switch_page(page.path).run()
+            else:
+                app.run()
+            problem = app.exception[0].message if app.exception else None
+        except Exception as error:  # a broken page must not stop the others
+            problem = repr(error)
+        if problem:
+            failed.append(page.path)
+            print(f"warmup: {page.path} failed (page {i}/{len(pages)}): {problem}", file=sys.stderr, flush=True)
+        else:
+            print(f"warmup: page {i}/{len(pages)} {page.title} in {time.perf_counter() - began:.1f} s", flush=True)
+    return failed
 
 
 def default_landscapes() -> list[str]:
@@ -121,6 +153,8 @@ def main(argv=None) -> int:
     parser.add_argument("--optimizers", nargs="*", default=list(DEFAULT_OPTIMIZERS))
     parser.add_argument("--steps", type=int, nargs="*", help=f"step counts (default: ${STEPS_ENV}, else {DEFAULT_STEPS})")
     parser.add_argument("--cache-dir", help=f"default: ${CACHE_DIR_ENV} or {DEFAULT_CACHE_DIR}")
+    parser.add_argument("--pages", action="store_true",
+                        help="then open every page once with its defaults (compiles what first visits need)")
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(REPO_DIR))
@@ -131,7 +165,7 @@ def main(argv=None) -> int:
     total = time.perf_counter()
     failed = []
     with _exclusive(cache_dir):
-        for key in landscapes:
+        for i, key in enumerate(landscapes, 1):
             try:
                 seconds = warm_landscape(key, args.optimizers, steps)
             except Exception:  # one broken landscape must not stop the others
@@ -139,7 +173,9 @@ def main(argv=None) -> int:
                 traceback.print_exc()
                 failed.append(key)
                 continue
-            print(f"warmup: {key} in {seconds:.1f} s", flush=True)
+            print(f"warmup: landscape {i}/{len(landscapes)} {key} in {seconds:.1f} s", flush=True)
+        if args.pages or os.environ.get(PAGES_ENV) == "1":
+            failed += warm_pages()
     print(f"warmup: done in {time.perf_counter() - total:.1f} s, cache {cache_dir}", flush=True)
     return 1 if failed else 0
 

@@ -283,6 +283,7 @@ def replayed_server(tmp_path_factory):
         "JAX_COMPILATION_CACHE_DIR": str(cache),
         "WARMUP_LANDSCAPES": "quadratic",  # the playground's default landscape and step count
         "WARMUP_STEPS": "200",
+        "WARMUP_PAGES": "0",  # every page's warm-up takes minutes; tests/test_warmup.py covers it
     }
     log = work / "server.log"
     with open(log, "w") as out:

@@ -1,0 +1,26 @@
+"""warmup.py --pages opens every page once (what a first visit compiles lands in the persistent cache)
+and says how far it is, a line per page."""
+
+import warmup
+from ui import navigation
+
+
+def test_warm_pages_opens_each_page_and_prints_a_progress_line_per_page(monkeypatch, capsys):
+    pages = [p for p in navigation.PAGES if p.path in ("pages/playground.py", "pages/conditioning.py")]
+    monkeypatch.setattr(navigation, "available_pages", lambda: pages)
+    failed = warmup.warm_pages(timeout=600)
+    out = capsys.readouterr().out
+    assert failed == []
+    assert "warmup: page 1/2 Optimizer playground in" in out
+    assert "warmup: page 2/2 Conditioning in" in out
+
+
+def test_a_failing_page_is_reported_by_path_and_does_not_stop_the_others(monkeypatch, capsys, tmp_path):
+    broken = navigation.PageInfo("pages/does_not_exist.py", "Missing", ":material/error:", "Race", "missing")
+    good = next(p for p in navigation.PAGES if p.path == "pages/conditioning.py")
+    monkeypatch.setattr(navigation, "available_pages", lambda: [broken, good])
+    failed = warmup.warm_pages(timeout=600)
+    captured = capsys.readouterr()
+    assert failed == ["pages/does_not_exist.py"]
+    assert "warmup: pages/does_not_exist.py failed" in captured.err
+    assert "warmup: page 2/2 Conditioning in" in captured.out
