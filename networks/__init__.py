@@ -10,6 +10,20 @@ NumPy and JAX only (no Streamlit, no Plotly), usable from a notebook:
     >>> run.loss[0, -1], run.layers[0].saturated_fraction[0], run.message(0)
     >>> grid, axes = grid_points(data.domain, 100)
     >>> maps = output_maps(run, feature_columns(grid, data.feature_names))   # (8, 31, 10000)
+
+Where parts 2 and 3 plug in:
+
+- batch / layer normalization: extra fields of ``model.Layer`` (default ``None``, so existing
+  parameter vectors keep their layout) read by ``model.forward_layers``; running averages are a
+  non-trained state next to the optimizer state in ``training._train_one``'s carry;
+- skip connections: ``Architecture`` gains a field and ``forward_layers`` adds x^(l-1) to x^(l);
+- the network's Hessian: ``jax.hessian`` (or HVPs) of ``model.mean_loss`` over
+  ``model.unflatten_params(architecture, theta)``, at any ``TrainingRun.theta[r, i]``;
+- dropout: a mask drawn from the run's key per step inside ``_train_one``'s step (the key is there);
+- early stopping: snapshots carry train/validation/test losses (``snapshot_every=1`` gives every
+  epoch) and the parameters, so the patience rule and the restored best parameters are read off them;
+  ``stop_test_loss`` already freezes a run at a threshold;
+- weight decay: ``weight_decay`` is a traced hyperparameter of every run (AdamW uses it).
 """
 
 from networks.activations import ACTIVATIONS, activate, activation_derivative

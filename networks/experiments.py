@@ -18,7 +18,6 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import NamedTuple
 
 import jax
@@ -29,6 +28,7 @@ from networks.activations import activate, activation_derivative
 from networks.datasets import TRAIN, Dataset
 from networks.initializers import draw_weights
 from networks.model import Architecture, example_losses, forward, init_params, unravel_function
+from programs import bounded_jit
 from networks.training import PROGRAMS, TRACE_COUNTS, TrainSettings, TrainingRun, snapshot_of, train
 
 #: The notes' three initializations: label -> (scheme, scale) for ``draw_weights``.
@@ -150,7 +150,7 @@ def zero_init_gradient_norms(architecture: Architecture, dataset: Dataset) -> np
     return snapshot_of(architecture, theta[None], dataset).grad_norm[0]
 
 
-@partial(jax.jit, static_argnums=(0, 1))
+@bounded_jit(static_argnums=(0, 1))
 def _sign_agreement_program(architecture: Architecture, layer: int, thetas, inputs, targets, batches):
     TRACE_COUNTS[("sign agreement", architecture, layer)] += 1
     unravel = unravel_function(architecture)

@@ -9,7 +9,7 @@ Minibatches: each epoch is a fresh random permutation of the training points (dr
 seed and the epoch number), cut into consecutive batches of B; the last batch of an epoch is smaller
 when B does not divide the number of training points (as ``optimizers.engine`` does).
 
-Program layout: one ``jax.jit`` program per (architecture, optimizer, snapshot bucket, data-size
+Program layout: one compiled program per (architecture, optimizer, snapshot bucket, data-size
 bucket, run bucket). Inside it a ``lax.scan`` over snapshot slots; each slot records a snapshot and
 then trains ``snapshot_every`` epochs in a loop whose trip count is traced; each epoch loops over
 ceil(n_train / B) steps (traced); each step sums the gradient over ceil(B / CHUNK) gathered chunks
@@ -19,26 +19,32 @@ data (noise, seed, size within its bucket), the seed, the batch size, the number
 snapshot interval are all traced: moving them reruns compiled code. The whole thing is ``vmap``ped
 over runs (seeds, or any per-run hyperparameters).
 
-Why chunks for a traced batch size (measured by ``python -m bench.bench_networks``, 4 x 32 tanh,
-280 training points, 300 epochs, batch 32, one run, warm, on the 2-core box):
+Why chunks for a traced batch size. Measured by ``python -m bench.bench_networks`` on the bare loop
+(SGD, 4 x 32 tanh, 280 training points, 100 epochs, warm, 2-core box at load average ~10):
 
-- static gather of exactly B examples (B a static argument): fastest per epoch, but every batch size
-  is a new compiled program (~9 MB and ~290 memory mappings each; issue 11);
-- a mask over all training points per step (weights 1 in the batch, 0 elsewhere): one program for
-  every B, but each step costs a full pass over the data, ~N/B times the work;
-- chunked gather (chosen): one program for every B; a step costs ceil(B/32) chunks, so the work per
-  epoch is about the data once, whatever B, plus a per-step overhead. Only batches much smaller than
-  32 waste work (a batch of 1 computes a 32-row chunk), and those are slow anyway (many steps).
-The numbers are in the module ``bench.bench_networks`` output and in its docstring.
+    strategy                                   programs     B = 8    B = 32   B = 128
+    static gather of exactly B rows            one per B    0.59 s   0.07 s   0.14 s
+    mask over all training rows per step       1            4.4 s    1.05 s   0.35 s
+    chunked gather of 32-row chunks (chosen)   1            0.78 s   0.21 s   0.18 s
+
+A static B is fastest but makes every batch size its own compiled program (~9 MB and hundreds of
+memory mappings each; issue 11). A mask costs a pass over the whole data per step, ~N/B times the
+work. The chunked gather keeps one program for every B at about the static speed for B >= 32 (the
+gradient of a step is summed over ceil(B/32) gathered chunks, rows past the batch weighted 0); below
+32 a step computes a full chunk, a price paid only by batches that are slow anyway (many steps).
 
 Static sizes are bucketed so that few programs exist: snapshot slots (SNAPSHOT_BUCKETS), the number
 of data points (DATA_BUCKETS, padded with masked rows), the number of runs (RUN_BUCKETS, padded by
-repeating the last run). ``compiled_program_count`` reports how many programs this module holds;
-``clear_compiled_programs`` drops them.
+repeating the last run); output maps and snapshot statistics run in fixed blocks of MAP_BLOCK
+parameter vectors. The programs live in the app's bounded least-recently-used table
+(``programs.bounded_jit``, issue 11), so a long session cannot pile them up; ``compiled_program_count``
+reports how many of this package's programs are live. A typical Training page session (one
+architecture and optimizer, 1 and 8 seeds, maps) holds 3: the 1-run and 8-run training programs and
+one map program.
 
 Divergence: a step whose gradient or new parameters are non-finite, or whose parameters leave
 |theta_i| < DIVERGENCE_BOUND, is not applied; the run stops there (its parameters stay those of the
-last good step) and ``TrainingRun.failure`` records the epoch, the step, and per layer the parameter
+last good step) and ``TrainingRun.failure_*`` record the epoch, the step, and per layer the parameter
 norm before, the gradient norm and the parameter norm the step would have produced (what grew).
 A run also stops, by choice, at the first snapshot whose test loss is below ``stop_test_loss``.
 """
@@ -71,6 +77,7 @@ from networks.model import (
     unravel_function,
 )
 from optimizers import OPTIMIZERS
+from programs import bounded_jit, clear_programs
 
 MAX_EPOCHS = 5000
 SNAPSHOT_BUCKETS = (17, 33, 65, 129, 257)  # slots, the initial snapshot included
@@ -334,21 +341,21 @@ def _train_one(config: StaticConfig, theta0, seed, hyper, data, plan):
     return snapshots, failure[:3] + norms, theta
 
 
-@partial(jax.jit, static_argnums=0)
+@bounded_jit(static_argnums=(0,))
 def _train_program(config: StaticConfig, thetas, seeds, hyper, data, plan):
     TRACE_COUNTS[("train", config)] += 1
     one = partial(_train_one, config)
     return jax.vmap(one, in_axes=(0, 0, 0, None, None))(thetas, seeds, hyper, data, plan)
 
 
-@partial(jax.jit, static_argnums=0)
+@bounded_jit(static_argnums=(0,))
 def _output_map_program(architecture: Architecture, thetas, grid_inputs):
     TRACE_COUNTS[("map", architecture)] += 1
     unravel = unravel_function(architecture)
     return jax.lax.map(lambda theta: predict(architecture, unravel(theta), grid_inputs), thetas)
 
 
-@partial(jax.jit, static_argnums=(0, 1))
+@bounded_jit(static_argnums=(0, 1))
 def _snapshot_program(architecture: Architecture, bins: int, thetas, inputs, targets, split):
     TRACE_COUNTS[("snapshot", architecture, bins)] += 1
     unravel = unravel_function(architecture)
@@ -360,14 +367,14 @@ PROGRAMS = [_train_program, _output_map_program, _snapshot_program]
 
 
 def compiled_program_count() -> int:
-    """How many compiled programs this module's jitted functions hold right now."""
+    """How many compiled programs of the networks package are live right now (they are held in the
+    app's bounded table, ``programs.py``, with every other page's programs)."""
     return sum(program._cache_size() for program in PROGRAMS)
 
 
 def clear_compiled_programs() -> None:
-    """Drop every compiled program of this module (the next call compiles again)."""
-    for program in PROGRAMS:
-        program.clear_cache()
+    """Drop every held program, of this package and of the rest of the app (``programs.clear_programs``)."""
+    clear_programs()
 
 
 # --------------------------------------------------------------------------------- Python side
