@@ -3,13 +3,14 @@
 import numpy as np
 import streamlit as st
 
-from analysis.summary import divergence_explanation, race_table, trajectories_frame
+from analysis.summary import trajectories_frame
 from optimizers import OPTIMIZERS
 from ui import charts
 from ui.charts import animation_html
 from ui.race_gif import race_gif
-from ui.theme import chart_config
-from ui.compute import landscape_from, loss_grid, race
+from ui.scrubber import scrubber, step_from_link
+from ui.theme import chart_config, presentation_on
+from ui.compute import landscape_from, map_layers, optimizer_source, race_animation, race_views
 from ui.controls import landscape_picker, optimizer_picker, run_settings_controls, start_controls
 from ui.playground_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
 from ui.presets import challenge_box, preset_picker, show_challenge_result
@@ -41,63 +42,66 @@ if not chosen:
     st.info("Choose at least one optimizer in the sidebar to start the race.", icon=":material/info:")
     st.stop()
 
-names = {k: OPTIMIZERS[k].name for k in chosen}
+present = presentation_on()
 with st.spinner("Running the race..."):
-    results = race(landscape_key, landscape_settings, tuple(chosen), run, start)
-trajectories = {k: r[0] for k, r in results.items()}
-curvatures = {k: r[1] for k, r in results.items()}
-paths = {k: t.path(0) for k, t in trajectories.items()}
-grid = loss_grid(landscape_key, landscape_settings)
+    views = race_views(landscape_key, landscape_settings, tuple(chosen), run, start, present)
+layers = map_layers(landscape_key, landscape_settings, present)
+names, trajectories, curvatures, paths = views["names"], views["trajectories"], views["curvatures"], views["paths"]
+grid = layers["grid"]
 
 if challenge is not None:
     solved, message = challenge.check(trajectories, {"landscape": landscape_key, "settings": dict(landscape_settings), "run": run})
     show_challenge_result(challenge, solved, message)
 
-for key, traj in trajectories.items():
-    explanation = divergence_explanation(landscape, traj)
+for key, explanation in views["explanations"].items():
     if explanation:
         st.error(f"**{names[key]}** — {explanation}", icon=":material/error:")
 
-longest = max(len(p) for p in paths.values()) - 1
-if st.session_state.get("_step_run_length", longest) != longest and "step" in st.session_state:
-    # A new run length gives the scrubber a new range; Streamlit could restore a position beyond its end.
-    del st.session_state["step"]
+# ---- the step scrubber: in the browser (ui/scrubber.py); the server draws the link's step -------------
+longest = views["longest"]
+new_length = st.session_state.get("_step_run_length", longest) != longest
 st.session_state["_step_run_length"] = longest
-step = st.slider("Step (moves every view)", 0, max(longest, 1), max(longest, 1), key="step", bind="query-params",
-                 help="Scrub through the run: the maps, markers and readouts follow.") if longest > 0 else 0
-write_to_link("step", None if step == max(longest, 1) else str(step))  # the link shows what the view shows
-step = min(step, longest)
+# A run of another length resets the scrubber to its end (and the link forgets the old step).
+step = step_from_link(longest, reset=new_length)
+if new_length:
+    write_to_link("step", None)
 
-# ---- readouts at the scrubber's step ----------------------------------------------------------
-cols = st.columns(len(chosen))
-for col, key in zip(cols, chosen):
+# ---- maps: cached layers plus this run's paths at the step -------------------------------------------
+order = list(chosen)
+contour = layers["contour"]
+n_static = len(contour["data"])
+data = list(contour["data"])
+for key in order:
+    data.extend(charts.path_traces(key, names[key], paths[key], step))
+bars = {}
+for key in order:
     i = min(step, len(paths[key]) - 1)
-    curv = curvatures[key]
-    lam = curv.eigenvalues[i]
-    kappa = curv.condition_number[i]
-    with col:
-        st.markdown(f"**{names[key]}** · step {i}")
-        value = float(trajectories[key].losses(0)[i])
-        st.metric("loss", "≈ 0" if abs(value) < 1e-14 else f"{value:.4g}", help="Rounding makes values below 1e-14 meaningless.")
-        st.caption(
-            f"λ = {lam[0]:.3g}, {lam[1]:.3g} · κ = {'∞' if not np.isfinite(kappa) else f'{kappa:.3g}'} · "
-            f"{curv.kind_names()[i]} · |∇L| = {trajectories[key].grad_norms(0)[i]:.3g}"
-        )
+    bars[key] = charts.eigen_bars(landscape, paths[key][i], curvatures[key].eigenvalues[i], curvatures[key].eigenvectors[i])
+    data.extend(charts.eigenvector_traces(bars[key], 0))
+contour_fig = {"data": data, "layout": contour["layout"]}
+surface = layers["surface"]
+surface_fig = {"data": list(surface["data"]) + [
+    charts.surface_path_trace(key, names[key], *views["surface_paths"][key], step) for key in order], "layout": surface["layout"]}
 
-# ---- maps ------------------------------------------------------------------------------------
-current = {k: p[min(step, len(p) - 1)] for k, p in paths.items()}
-current_curv = {
-    k: type(c)(*(np.asarray(field)[min(step, len(paths[k]) - 1)] for field in c)) for k, c in curvatures.items()
-}
+scrubber(
+        key="step_scrubber", label="Step (moves every view)", help="Scrub through the run: the maps, markers and readouts follow.",
+        longest=longest, step=step, bar_base=0.09 * max(np.ptp(landscape.domain[0]), np.ptp(landscape.domain[1])),
+        charts={"contour": "contour", "surface": "surface", "lines": ["loss", "grad_norm", "stability"]},
+        contour={"path": [n_static + 2 * k for k in range(len(order))], "head": [n_static + 2 * k + 1 for k in range(len(order))],
+                 "up": [n_static + 2 * len(order) + 2 * k for k in range(len(order))],
+                 "down": [n_static + 2 * len(order) + 2 * k + 1 for k in range(len(order))]},
+        surface={"path": [len(surface["data"]) + k for k in range(len(order))]},
+        optimizers=[{"key": key, "name": names[key], "n": len(paths[key]), "x": paths[key][:, 0], "y": paths[key][:, 1],
+                     "sx": views["surface_paths"][key][0], "sy": views["surface_paths"][key][1], "sz": views["surface_paths"][key][2],
+                     "readouts": views["readouts"][key]} for key in order],
+    )
+
 left, right = st.columns([1.1, 1])
 with left:
-    fig = charts.contour_map(landscape, grid, "Contour map: paths and Hessian eigenvectors", click_grid=True)
-    charts.add_paths(fig, paths, names, step)
-    charts.add_eigenvector_arrows(fig, landscape, current, current_curv)
-    event = st.plotly_chart(fig, key="contour", on_select="rerun", selection_mode="points", config=chart_config())
+    event = st.plotly_chart(contour_fig, key="contour", on_select="rerun", selection_mode="points", config=chart_config())
     st.caption("Click anywhere on the map to start the race there. Eigenvector bars: solid = curving up, dashed = curving down.")
 with right:
-    st.plotly_chart(charts.surface_figure(landscape, grid, paths, names, step), key="surface", config=chart_config())
+    st.plotly_chart(surface_fig, key="surface", config=chart_config())
 
 points = (event or {}).get("selection", {}).get("points", []) if event else []
 if points:
@@ -107,36 +111,34 @@ if points:
         st.session_state["pending_start"] = (landscape_key, click[0], click[1])
         st.rerun()
 
+
+def at_step(figure: dict) -> dict:
+    """A cached line chart with its dotted line at the server's step (the browser moves it from there)."""
+    return {"data": figure["data"], "layout": {**figure["layout"], "shapes": [charts.step_line(step)]}}
+
+
 c1, c2, c3 = st.columns(3)
 with c1:
-    best = min([m.loss for m in landscape.minima() if m.loss is not None] or [min(float(t.losses(0).min()) for t in trajectories.values())])
-    gaps = {k: np.maximum(t.losses(0) - best, 1e-16) for k, t in trajectories.items()}
-    st.plotly_chart(charts.series_figure(gaps, names, "Loss above the best minimum", "L − L* (log scale)", step=step),
-                    key="loss", config=chart_config())
+    st.plotly_chart(at_step(views["loss"]), key="loss", config=chart_config())
 with c2:
-    st.plotly_chart(charts.series_figure({k: t.grad_norms(0) for k, t in trajectories.items()}, names,
-                                         "Gradient norm", "|∇L| (log scale)", step=step), key="grad_norm", config=chart_config())
+    st.plotly_chart(at_step(views["grad_norm"]), key="grad_norm", config=chart_config())
 with c3:
-    first_order = [k for k in chosen if OPTIMIZERS[k].family == "first-order"]
-    limits = {"2/η (first-order)": trajectories[first_order[0]].learning_rates(0)} if first_order else {}
-    st.plotly_chart(charts.stability_figure({k: c.lambda_max for k, c in curvatures.items()}, limits, names, step),
-                    key="stability", config=chart_config())
+    st.plotly_chart(at_step(views["stability"]), key="stability", config=chart_config())
     st.caption("Gradient descent on the local quadratic is stable while λ_max < 2/η.")
 
 # ---- table, export, animation, code ----------------------------------------------------------
 st.subheader("Results")
-table = race_table(landscape, trajectories, names)
-st.dataframe(table, hide_index=True, width="stretch",
+st.dataframe(views["table"], hide_index=True, width="stretch",
              column_config={c: st.column_config.NumberColumn(format="%.3e") for c in
                             ("final loss", "distance to nearest minimum", "final |grad|")})
-animation = charts.animation_figure(landscape, grid, paths, names)
+race_key = (landscape_key, landscape_settings, tuple(chosen), run, start, present)
 e1, e2, e3, e4 = st.columns(4)
 with e1:
     st.download_button("Trajectories and curvature (CSV)",
                        lambda: trajectories_frame(trajectories, names, landscape).to_csv(index=False).encode(), file_name=f"race_{landscape_key}.csv", mime="text/csv",
                        key="download_csv", icon=":material/download:", width="stretch")
-with e2:
-    st.download_button("Animated race (HTML for slides)", lambda: animation_html(animation), file_name=f"race_{landscape_key}.html",
+with e2:  # the animation is built when the file is asked for, not on every rerun
+    st.download_button("Animated race (HTML for slides)", lambda: animation_html(race_animation(*race_key)), file_name=f"race_{landscape_key}.html",
                        mime="text/html", key="download_html", icon=":material/movie:", width="stretch")
 with e3:
     st.download_button("Animated race (GIF)", lambda: race_gif(landscape, grid, paths, names), file_name=f"race_{landscape_key}.gif",
@@ -146,12 +148,21 @@ with e4:
     share_box()
 st.caption("The camera icon on each chart saves it as an image (format: sidebar → Chart image format).")
 
-with st.expander("Animation: watch the race", expanded=False):
-    st.plotly_chart(animation, key="animation", config=chart_config())
+
+@st.fragment
+def animation_section(race_key: tuple) -> None:
+    """The animated race, built and sent only while its toggle is on; the toggle reruns this fragment only."""
+    st.subheader("Animation: watch the race")
+    if st.toggle("Show the animated race", key="show_animation", bind="query-params",
+                 help="A Plotly animation of the paths on the contour map, with its own play button."):
+        st.plotly_chart(race_animation(*race_key), key="animation", config=chart_config())
+
+
+animation_section(race_key)
 
 st.subheader("Update rules")
 for key in chosen:
     optimizer = OPTIMIZERS[key]
     with st.expander(f"{optimizer.name}: formula and code"):
         st.latex(optimizer.latex)
-        st.code(optimizer.source(), language="python")
+        st.code(optimizer_source(key), language="python")

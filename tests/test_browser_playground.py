@@ -102,7 +102,7 @@ def test_a_shorter_run_keeps_the_scrubber_in_range_and_in_the_link(app_server, p
     page.goto(app_server + "/")
     wait_for_charts(page, 5)
     wait_until_idle(page)
-    scrubber = page.locator('[data-testid="stSlider"]', has_text="Step (moves every view)").locator('input[type="range"]')
+    scrubber = page.locator(SCRUBBER)  # in the browser (ui/scrubber.py), not a Streamlit slider
     value = "e => e.getAttribute('aria-valuetext') || e.value"
     scrubber.focus()
     for _ in range(3):
@@ -123,6 +123,63 @@ def test_a_shorter_run_keeps_the_scrubber_in_range_and_in_the_link(app_server, p
     other.goto(page.url)
     wait_for_charts(other, 5)
     wait_until_idle(other)
-    twin = other.locator('[data-testid="stSlider"]', has_text="Step (moves every view)").locator('input[type="range"]')
+    twin = other.locator(SCRUBBER)
     assert int(twin.evaluate(value)) == position, page.url
     other.context.close()
+
+
+SCRUBBER = '.st-key-step_scrubber input[type="range"][aria-label="Step (moves every view)"]'
+
+VIEWS = """() => {
+  const gd = k => document.querySelector(`.st-key-${k} .js-plotly-plot`);
+  const layer = gd('contour').querySelector('g.optlab-scrub');
+  const surface = gd('surface')._fullData.filter(t => t.type === 'scatter3d').map(t => t.x.length);
+  return {
+    map: layer ? [...layer.querySelectorAll('path')].map(p => p.getAttribute('d')).join('|') : null,
+    lines: ['loss', 'grad_norm', 'stability'].map(k => gd(k).querySelector('.shapelayer path').getAttribute('d')),
+    readouts: (() => { const host = [...document.querySelectorAll('.st-key-step_scrubber *')].find(e => e.shadowRoot);
+                       const root = host ? host.shadowRoot : document.querySelector('.st-key-step_scrubber');
+                       return root.querySelector('.readouts').innerText; })(),
+    surface,
+  };
+}"""
+
+
+def test_scrubbing_moves_every_view_in_the_browser_without_a_rerun(app_server, page):
+    """The step scrubber moves the map's paths, heads and eigenvector bars, the line charts' step line, the
+    3-D paths and the readouts, and keeps the step in the link, without asking the server: the browser
+    sends no rerun request and Streamlit's "running" indicator never appears."""
+    import time
+
+    sent = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(len(payload))))
+    page.goto(app_server + "/")
+    wait_for_charts(page, 5)
+    wait_until_idle(page)
+    scrubber = page.locator(SCRUBBER)
+    page.wait_for_function("() => !!document.querySelector('.st-key-contour g.optlab-scrub path')", timeout=60_000)
+    before = page.evaluate(VIEWS)
+    assert before["surface"] == [201] * 4 and "step 200" in before["readouts"]
+    time.sleep(1.0)
+    sent.clear()
+    scrubber.focus()
+    running_seen = False
+    for _ in range(40):
+        scrubber.press("ArrowLeft")
+        running_seen |= page.locator('[data-testid="stStatusWidget"]').count() > 0
+    page.wait_for_function("() => window.location.href.includes('step=160')", timeout=30_000)
+    page.wait_for_function("() => document.querySelector('.st-key-surface .js-plotly-plot')._fullData"
+                           ".filter(t => t.type === 'scatter3d').every(t => t.x.length === 161)", timeout=30_000)
+    after = page.evaluate(VIEWS)
+    for _ in range(8):  # nothing reran meanwhile
+        time.sleep(0.25)
+        running_seen |= page.locator('[data-testid="stStatusWidget"]').count() > 0
+    assert after["map"] != before["map"]
+    assert all(a != b for a, b in zip(after["lines"], before["lines"]))
+    assert "step 160" in after["readouts"] and after["readouts"] != before["readouts"]
+    assert after["surface"] == [161] * 4
+    assert int(scrubber.evaluate("e => e.getAttribute('aria-valuetext')")) == 160
+    assert not running_seen, "the server reran while scrubbing"
+    assert not [n for n in sent if n > 64], f"the browser sent the server {sent} (a rerun request) while scrubbing"
+    assert_no_exception(page)
+    screenshot(page, "playground_scrubbed")

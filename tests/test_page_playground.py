@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from landscapes import LANDSCAPES
 from optimizers import OPTIMIZERS
 from optimizers.engine import MAX_STEPS
+from tests.apptest_helpers import array
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,6 +42,9 @@ def ok(at):
 
 def test_defaults_draw_every_view_with_each_optimizer_path(app):
     ok(app)
+    # The animated race is built only when asked for (its toggle); ask for it, then check every view.
+    app.toggle(key="show_animation").set_value(True).run()
+    ok(app)
     figs = list(figures(app).values())
     assert len(figs) >= 6  # contour, surface, loss, grad norm, stability, animation
     contour = figs[0]
@@ -60,6 +64,43 @@ def test_defaults_draw_every_view_with_each_optimizer_path(app):
     assert n_paths == 4 and 0 not in animation[0]["frames"][0]["traces"]
     assert app.dataframe[0].value.shape[0] == 4
     assert app.get("download_button")
+    app.toggle(key="show_animation").set_value(False).run()
+
+
+def test_the_animation_is_built_only_when_asked_for(monkeypatch):
+    """A plain rerun builds no animation (it cost ~0.5 s per rerun inside a closed expander); its toggle does."""
+    from ui import charts, compute
+
+    calls = []
+    original = charts.animation_figure
+    monkeypatch.setattr(charts, "animation_figure", lambda *a, **k: calls.append(1) or original(*a, **k))
+    compute.race_animation.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.run()
+    at.run()
+    at.select_slider(key="lr").set_value(0.05).run()
+    ok(at)
+    assert not calls and not any(f.get("frames") for f in figures(at).values())
+    at.toggle(key="show_animation").set_value(True).run()
+    ok(at)
+    assert len(calls) == 1 and any(f.get("frames") for f in figures(at).values())
+
+
+def test_the_link_step_draws_every_view_at_that_step():
+    """The scrubber runs in the browser; the server draws the step of the link (?step=), and hands it to the
+    scrubber, whose data holds every position of the run."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.query_params["step"] = "10"
+    at.run()
+    ok(at)
+    contour = figures(at)[0]
+    paths = [t for t in contour["data"] if t.get("mode") == "lines+markers"]
+    assert paths and all(len(array(t["x"])) == 11 for t in paths)
+    for i in (2, 3, 4):  # the line charts' dotted step line
+        assert figures(at)[i]["layout"]["shapes"][0]["x0"] == 10
+    scrubber = json.loads(next(e for e in at.get("bidi_component")).proto.json)
+    assert scrubber["step"] == 10 and scrubber["longest"] == 200 and scrubber["steps"] == list(range(201))
+    assert not at.warning  # the link's step was taken
 
 
 def test_every_landscape_runs(app):
@@ -112,12 +153,16 @@ def test_every_optimizer_runs(app):
         ("number_input", "start_y_quadratic", -1.0),
         ("select_slider", "landscape_lam2", 100.0),
         ("slider", "landscape_angle", -45),
-        ("slider", "step", 10),
+        ("session_state", "step", 10),  # the scrubber is in the browser: the server's step is the link's
     ],
 )
 def test_changing_a_control_reruns_cleanly_and_changes_the_figures(app, kind, key, value):
     before = json.dumps(figures(app)[0]["data"][1:])
-    getattr(app, kind)(key=key).set_value(value).run()
+    if kind == "session_state":
+        app.session_state[key] = value
+        app.run()
+    else:
+        getattr(app, kind)(key=key).set_value(value).run()
     ok(app)
     after = json.dumps(figures(app)[0]["data"][1:])
     # Decay factor and interval do not act on the cyclical schedule; AdamW and damped Newton are not racing.

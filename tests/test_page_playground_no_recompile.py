@@ -32,8 +32,16 @@ MOVES = [
     ("select_slider", "landscape_lam2", 10.0, 50.0),
     ("slider", "landscape_angle", 10, 60),
     ("slider", "landscape_quadratic_noise", 2.0, 0.5),
-    ("slider", "step", 50, 20),
+    ("session_state", "step", 50, 20),  # the server's step (a link's ?step=); scrubbing itself is in the browser
 ]
+
+
+def move(at, kind, key, value) -> None:
+    if kind == "session_state":
+        at.session_state[key] = value
+        at.run()
+    else:
+        getattr(at, kind)(key=key).set_value(value).run()
 
 
 def test_slider_moves_reuse_compiled_programs():
@@ -46,12 +54,12 @@ def test_slider_moves_reuse_compiled_programs():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
     at.run()
     for kind, key, warm, _ in MOVES:  # first visit of each setting may compile (e.g. a new path length)
-        getattr(at, kind)(key=key).set_value(warm).run()
+        move(at, kind, key, warm)
     assert not at.exception
     jax.monitoring.register_event_duration_secs_listener(listener)
     try:
         for kind, key, _, new in MOVES:
-            getattr(at, kind)(key=key).set_value(new).run()
+            move(at, kind, key, new)
             assert not at.exception, key
             assert not events, f"moving {key} traced or compiled a JAX program: {events}"
     finally:

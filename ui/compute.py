@@ -3,6 +3,8 @@ so a rerun with the same settings costs a dictionary look-up, and new settings r
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import streamlit as st
 
@@ -38,3 +40,83 @@ def race(key: str, settings: tuple, optimizer_keys: tuple, run: RunSettings, sta
 def finite_or_none(value) -> float | None:
     value = float(value)
     return value if np.isfinite(value) else None
+
+
+# ---- the Playground's views, cached by their inputs ---------------------------------------------
+# st.cache_resource hands back the same objects (no copy): callers must treat them as read-only and
+# build new top-level figure dicts around them (ui.charts says so too). Entries are shared by every
+# session with the same settings, so a class on the default view computes them once.
+
+CONTOUR_TITLE = "Contour map: paths and Hessian eigenvectors"
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def map_layers(key: str, settings: tuple, present: bool) -> dict:
+    """What the Playground's two maps draw whatever the run: the contour grid, the click grid, the
+    critical points, the surface (``present``: presentation mode, which sets sizes)."""
+    from ui import charts
+
+    landscape = landscape_from(key, settings)
+    grid = loss_grid(key, settings)
+    contour = charts.encode_arrays(charts.contour_map(landscape, grid, CONTOUR_TITLE, click_grid=True, as_dict=True))
+    surface, transform, z_range = charts.surface_base(landscape, grid)
+    return {"grid": grid, "contour": contour, "surface": charts.encode_arrays(surface), "transform": transform, "z_range": z_range}
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def race_views(key: str, settings: tuple, optimizer_keys: tuple, run: RunSettings, start: tuple, present: bool) -> dict:
+    """The race and everything the Playground derives from it that does not depend on the scrubbed step:
+    paths on the surface, readouts at every scrubber position, the line charts, the table, divergence notes."""
+    from analysis.summary import divergence_explanation, race_table
+    from optimizers import OPTIMIZERS
+    from ui import charts
+    from ui.scrubber import positions, readouts
+
+    landscape = landscape_from(key, settings)
+    layers = map_layers(key, settings, present)
+    results = race(key, settings, optimizer_keys, run, start)
+    trajectories = {k: r[0] for k, r in results.items()}
+    curvatures = {k: r[1] for k, r in results.items()}
+    paths = {k: t.path(0) for k, t in trajectories.items()}
+    names = {k: OPTIMIZERS[k].name for k in optimizer_keys}
+    longest = max(len(p) for p in paths.values()) - 1
+    steps = positions(max(longest, 0))
+    surface_paths = {k: charts.surface_path_z(landscape, layers["transform"], layers["z_range"], p) for k, p in paths.items()}
+    best = min([m.loss for m in landscape.minima() if m.loss is not None]
+               or [min(float(t.losses(0).min()) for t in trajectories.values())])
+    gaps = {k: np.maximum(t.losses(0) - best, 1e-16) for k, t in trajectories.items()}
+    first_order = [k for k in optimizer_keys if OPTIMIZERS[k].family == "first-order"]
+    limits = {"2/η (first-order)": trajectories[first_order[0]].learning_rates(0)} if first_order else {}
+    line_charts = {
+        "loss": charts.series_figure(gaps, names, "Loss above the best minimum", "L − L* (log scale)", step=0, as_dict=True),
+        "grad_norm": charts.series_figure({k: t.grad_norms(0) for k, t in trajectories.items()}, names, "Gradient norm",
+                                          "|∇L| (log scale)", step=0, as_dict=True),
+        "stability": charts.stability_figure({k: c.lambda_max for k, c in curvatures.items()}, limits, names, step=0, as_dict=True),
+    }
+    return {
+        **{name: charts.encode_arrays(fig) for name, fig in line_charts.items()},
+        "trajectories": trajectories, "curvatures": curvatures, "paths": paths, "names": names, "longest": longest,
+        "steps": steps, "surface_paths": surface_paths,
+        "readouts": {k: readouts(steps, paths[k], trajectories[k].losses(0), trajectories[k].grad_norms(0), curvatures[k])
+                     for k in optimizer_keys},
+        "explanations": {k: divergence_explanation(landscape, t) for k, t in trajectories.items()},
+        "table": race_table(landscape, trajectories, names),
+    }
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def race_animation(key: str, settings: tuple, optimizer_keys: tuple, run: RunSettings, start: tuple, present: bool) -> dict:
+    """The animated race (a dict figure with frames), built only when it is asked for."""
+    from ui import charts
+
+    views = race_views(key, settings, optimizer_keys, run, start, present)
+    return charts.encode_arrays(charts.animation_figure(landscape_from(key, settings), map_layers(key, settings, present)["grid"],
+                                                        views["paths"], views["names"], as_dict=True))
+
+
+@functools.lru_cache(maxsize=None)
+def optimizer_source(key: str) -> str:
+    """An optimizer's source code for the page (``inspect.getsource`` reads files: once per process)."""
+    from optimizers import OPTIMIZERS
+
+    return OPTIMIZERS[key].source()
