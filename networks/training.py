@@ -81,7 +81,7 @@ from programs import bounded_jit, clear_programs
 
 MAX_EPOCHS = 5000
 SNAPSHOT_BUCKETS = (17, 33, 65, 129, 257)  # slots, the initial snapshot included
-DATA_BUCKETS = (256, 1024, 4096)
+DATA_BUCKETS = (128, 256, 512, 1024, 2048, 4096)
 RUN_BUCKETS = (1, 2, 4, 8, 16, 32, 64)
 MAP_BLOCK = 16  # parameter vectors per call of the map and snapshot programs
 CHUNK = 32
