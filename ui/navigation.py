@@ -31,6 +31,7 @@ PAGES = [
     PageInfo("pages/two_layer_networks.py", "Two-layer networks", ":material/hub:", "Non-convex lab", "two_layer_networks"),
     PageInfo("pages/saddles_and_cliffs.py", "Saddles and cliffs", ":material/landscape:", "Non-convex lab", "saddles_and_cliffs"),
     PageInfo("pages/continuation.py", "Continuation", ":material/blur_on:", "Non-convex lab", "continuation"),
+    PageInfo("pages/deep_networks/initialization.py", "Initialization", ":material/grain:", "Deep-network lab", "initialization"),
 ]
 
 

@@ -1,0 +1,173 @@
+"""The deep-network lab's pages under Streamlit's AppTest: defaults, every widget moved, presets (and the
+numbers their explanations quote), challenges, bad input, and no new compiled program for sliders that
+keep the shapes.
+
+One AppTest session for the module (the app starts once); each test switches to its page."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import programs
+from tests.apptest_helpers import (
+    challenge_verdict,
+    load_preset,
+    ok,
+    open_page,
+    set_up_challenge,
+    titled,
+    widget,
+)
+from ui.deep_networks.initialization_presets import CHALLENGES as INIT_CHALLENGES
+from ui.deep_networks.initialization_presets import PRESETS as INIT_PRESETS
+
+INIT = "pages/deep_networks/initialization.py"
+
+
+@pytest.fixture(scope="module")
+def init_page():
+    return open_page(INIT)
+
+
+def figure_titles(at) -> list[str]:
+    out = []
+    for chart in at.get("plotly_chart"):
+        title = json.loads(chart.proto.spec).get("layout", {}).get("title") or {}
+        out.append(title.get("text", "") if isinstance(title, dict) else str(title))
+    return out
+
+
+def metrics(at) -> dict:
+    return {m.label: m.value for m in at.metric}
+
+
+def data_of(at, title: str) -> str:
+    return json.dumps(titled(at, title)["data"])
+
+
+# ---- Initialization ----------------------------------------------------------------------------------
+
+def test_initialization_defaults_show_the_notes_experiment(init_page):
+    at = init_page
+    at.switch_page(INIT).run()
+    ok(at)
+    titles = figure_titles(at)
+    assert len(titles) == 13, titles
+    outputs = titled(at, "Unit outputs x⁽ˡ⁾ of each layer")
+    assert len(outputs["data"]) == 3 * 4  # three initializations x four layers
+    assert {t["xaxis"] for t in outputs["data"]} == {"x", "x2", "x3"}
+    assert [a["text"] for a in outputs["layout"]["annotations"]] == ["<b>uniform ±0.05</b>", "<b>uniform ±0.5</b>",
+                                                                     "<b>normal / √32</b>"]
+    assert len(titled(at, "Back-propagated gradients")["data"]) == 12
+    assert titled(at, "Var(z⁽ˡ⁾) by layer")["layout"]["yaxis"]["type"] == "log"
+    m = metrics(at)
+    assert m["Constant start: largest unit difference, whole run"] == "0"
+    assert m["Zero start: largest hidden gradient, whole run"] == "0"
+    assert float(m["Random start: largest unit difference at the end"]) > 1.0
+    bars = titled(at, "Gradient per layer at the start")["data"]
+    zeros = next(t for t in bars if t["name"] == "zeros")
+    assert zeros["text"][:2] == ["exactly 0", "exactly 0"]
+    assert not at.warning
+
+
+MOVES = [  # (key, value, title of a figure that must change)
+    ("init_notes_seed", 3, "Unit outputs x⁽ˡ⁾ of each layer"),
+    ("init_scale_uniform", 0.2, "Outputs x⁽ˡ⁾ by layer"),
+    ("init_depth", 15, "Gradients ∂L/∂z⁽ˡ⁾ by layer"),
+    ("init_width", 16, "Standard deviation per layer"),
+    ("init_activation", "relu", "Outputs x⁽ˡ⁾ by layer"),
+    ("init_examples", 300, "Standard deviation per layer"),
+    ("init_seed", 4, "Outputs x⁽ˡ⁾ by layer"),
+    ("init_scheme", "he_normal", "Outputs x⁽ˡ⁾ by layer"),
+    ("init_scale_he_normal", 2.0, "Standard deviation per layer"),
+    ("init_law_nvar", 2.0, "Var(z⁽ˡ⁾) by layer"),
+    ("init_law_activation", "relu", "Var(z⁽ˡ⁾) by layer"),
+    ("init_law_depth", 12, "Var(z⁽ˡ⁾) by layer"),
+    ("init_law_width", 16, "Var(z⁽ˡ⁾) by layer"),
+    ("init_sym_c", 0.3, "Incoming weights of units 1 and 2"),
+    ("init_sym_lr", 0.2, "Training loss"),
+    ("init_sym_epochs", 100, "Training loss"),
+    ("init_sym_seed", 2, "Incoming weights of units 1 and 2"),
+]
+
+
+def test_initialization_every_widget_moves_its_chart_and_compiles_nothing_new(init_page):
+    at = init_page
+    at.switch_page(INIT).run()
+    ok(at)
+    compiled = programs.program_stats()["compiled"]  # the symmetry runs' one program exists after the first run
+    for key, value, title in MOVES:
+        before = data_of(at, title)
+        widget(at, key).set_value(value).run()
+        ok(at)
+        assert data_of(at, title) != before, f"moving {key} did not change {title!r}"
+    assert programs.program_stats()["compiled"] == compiled, "a slider that keeps the shapes compiled a new program"
+    for scheme in ("zeros", "constant", "normal", "lecun_normal", "glorot_uniform", "glorot_normal"):
+        widget(at, "init_scheme").set_value(scheme).run()
+        ok(at)
+    assert metrics(at)["Gradient spread, layer 1"]  # still drawn
+    for activation in ("sigmoid", "leaky_relu", "prelu", "linear", "tanh"):
+        widget(at, "init_activation").set_value(activation).run()
+        ok(at)
+    for activation in ("linear", "tanh", "leaky_relu", "sigmoid"):
+        widget(at, "init_law_activation").set_value(activation).run()
+        ok(at)
+    assert len(figure_titles(at)) == 13
+
+
+def test_initialization_clamps_the_number_of_examples_with_a_warning(init_page):
+    at = init_page
+    widget(at, "init_examples").set_value(50_000).run()
+    ok(at)
+    assert any("2,000" in w.value for w in at.warning)
+    widget(at, "init_examples").set_value(100).run()
+    ok(at)
+    assert not at.warning
+
+
+def test_initialization_presets_show_what_they_say(init_page):
+    at = init_page
+    at.switch_page(INIT).run()
+    load_preset(at, INIT_PRESETS, "vanish")
+    m = metrics(at)
+    assert f"{float(m['Output spread, layer 10']):.2g}" == "1.1e-08"
+    assert f"{float(m['Gradient spread, layer 1']):.2g}" == "7.3e-08"
+    load_preset(at, INIT_PRESETS, "saturate")
+    assert 0.30 <= float(m_saturated(at)) <= 0.41
+    load_preset(at, INIT_PRESETS, "lecun_relu")
+    assert f"{float(metrics(at)['Measured Var(z⁽20⁾)']):.2g}" == "2.1e-06"
+    load_preset(at, INIT_PRESETS, "he_relu")
+    assert f"{float(metrics(at)['Measured Var(z⁽20⁾)']):.2g}" == "2.2"
+    load_preset(at, INIT_PRESETS, "tied")
+    m = metrics(at)
+    assert m["Constant start: largest unit difference, whole run"] == "0"
+    assert f"{float(m['Random start: largest unit difference at the end']):.2g}" == "6.2"
+
+
+def m_saturated(at) -> float:
+    return float(metrics(at)["Most saturated layer"].rstrip("%")) / 100
+
+
+def test_initialization_challenges_are_checked_against_the_page(init_page):
+    at = init_page
+    at.switch_page(INIT).run()
+    set_up_challenge(at, "deep_tanh", INIT_CHALLENGES)
+    solved, message = challenge_verdict(at)
+    assert not solved and "n·Var(β)" in message
+    widget(at, "init_scale_uniform").set_value(1.0).run()  # too large: saturates
+    solved, message = challenge_verdict(at)
+    assert not solved and "saturated" in message
+    widget(at, "init_scheme").set_value("lecun_normal").run()
+    solved, message = challenge_verdict(at)
+    assert solved, message
+
+    set_up_challenge(at, "relu_twenty", INIT_CHALLENGES)
+    solved, message = challenge_verdict(at)
+    assert not solved and "shrinks" in message
+    widget(at, "init_law_nvar").set_value(2.0).run()
+    solved, message = challenge_verdict(at)
+    assert solved, message
+    at.selectbox(key="challenge").set_value("none").run()
+    ok(at)

@@ -1,0 +1,303 @@
+"""Figures of the deep-network lab, built as plain dict figures (``ui.charts`` explains why): each
+function takes NumPy arrays and returns ``{"data": [...], "layout": {...}}`` finished with
+``ui.charts.style``. ``st.plotly_chart`` draws them through ``ui.exports`` without a second validation."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ui.charts import new_figure, style
+from ui.theme import SEQUENCE, sizes
+
+HISTOGRAM_BINS = 41
+
+
+def layer_color(l: int, n_layers: int) -> str:
+    """Layer colours: the house sequence for a few layers, a blue-to-orange ramp for many."""
+    if n_layers <= len(SEQUENCE) - 1:
+        return SEQUENCE[l]
+    t = l / max(n_layers - 1, 1)
+    start, end = np.array([0, 114, 178]), np.array([213, 94, 0])
+    r, g, b = (start + t * (end - start)).astype(int)
+    return f"rgb({r},{g},{b})"
+
+
+def symmetric_range(arrays, quantile: float = 0.995) -> float:
+    """A half-width that holds nearly every value of every array (never zero)."""
+    values = np.concatenate([np.abs(np.ravel(a)) for a in arrays])
+    values = values[np.isfinite(values)]
+    m = float(np.quantile(values, quantile)) if values.size else 1.0
+    return m if m > 0 else 1.0
+
+
+def histogram_density(values, half_width: float, bins: int = HISTOGRAM_BINS) -> tuple[np.ndarray, np.ndarray]:
+    """(bin centres, share of the values in each bin) over [-half_width, half_width]; values outside land
+    in the end bins, so every share adds up to 1."""
+    edges = np.linspace(-half_width, half_width, bins + 1)
+    clipped = np.clip(np.ravel(values), -half_width, half_width)
+    counts, _ = np.histogram(clipped, edges)
+    return 0.5 * (edges[1:] + edges[:-1]), counts / max(counts.sum(), 1)
+
+
+def _suffix(i: int) -> str:
+    return "" if i == 0 else str(i + 1)
+
+
+def _subplot_layout(titles: list[str], gap: float = 0.05) -> dict:
+    """Side-by-side panels (x, x2, x3 ... with their y axes) and a title above each."""
+    n = len(titles)
+    width = (1 - gap * (n - 1)) / n
+    layout: dict = {"annotations": []}
+    for i, title in enumerate(titles):
+        left = i * (width + gap)
+        layout[f"xaxis{_suffix(i)}"] = {"domain": [left, left + width], "anchor": f"y{_suffix(i)}"}
+        layout[f"yaxis{_suffix(i)}"] = {"anchor": f"x{_suffix(i)}"}
+        layout["annotations"].append({"text": f"<b>{title}</b>", "x": left + width / 2, "y": 1.0, "xref": "paper",
+                                      "yref": "paper", "xanchor": "center", "yanchor": "bottom", "showarrow": False,
+                                      "font": {"size": sizes()["font"]}})
+    return layout
+
+
+def layer_histograms_figure(columns: dict, title: str, x_title: str, height: int = 380) -> dict:
+    """One panel per entry of ``columns`` ({label: [values of layer 1, layer 2, ...]}), each layer's
+    distribution a step curve in its colour: the notes' side-by-side histograms. Every panel has its own
+    symmetric range, so a distribution that has shrunk to a spike shows as one."""
+    s = sizes()
+    labels = list(columns)
+    fig = new_figure(layout=_subplot_layout(labels))
+    for i, label in enumerate(labels):
+        layers = columns[label]
+        half = symmetric_range(layers)
+        for l, values in enumerate(layers):
+            centres, share = histogram_density(values, half)
+            fig["data"].append({
+                "type": "scatter", "x": centres, "y": share, "mode": "lines", "line": {"shape": "hvh", "width": s["line"],
+                                                                                      "color": layer_color(l, len(layers))},
+                "name": f"layer {l + 1}", "legendgroup": f"layer {l + 1}", "showlegend": i == 0,
+                "xaxis": f"x{_suffix(i)}", "yaxis": f"y{_suffix(i)}",
+                "hovertemplate": f"layer {l + 1}, std {np.std(values):.3g}<br>%{{x:.3g}}: %{{y:.1%}}<extra>{label}</extra>",
+            })
+        fig["layout"][f"xaxis{_suffix(i)}"]["title"] = {"text": x_title}
+        fig["layout"][f"yaxis{_suffix(i)}"]["title"] = {"text": "share of values" if i == 0 else ""}
+    return style(fig, title, height)
+
+
+def distribution_heatmap(layers: list, title: str, x_title: str, height: int = 380) -> dict:
+    """Rows = layers, columns = value bins over one shared symmetric range; colour = the share of the
+    layer's values in the bin divided by the row's largest share (each row's own shape is visible)."""
+    half = symmetric_range(layers)
+    rows = [histogram_density(values, half) for values in layers]
+    share = np.stack([r[1] for r in rows])
+    relative = share / np.maximum(share.max(axis=1, keepdims=True), 1e-300)
+    fig = new_figure([{
+        "type": "heatmap", "x": rows[0][0], "y": np.arange(1, len(layers) + 1), "z": relative, "customdata": share,
+        "colorscale": "Blues", "reversescale": True, "zmin": 0, "zmax": 1, "showscale": False,
+        "hovertemplate": "layer %{y}, value %{x:.3g}: %{customdata:.1%} of the layer<extra></extra>",
+    }], {"xaxis": {"title": {"text": x_title}}, "yaxis": {"title": {"text": "layer"}, "dtick": 1 if len(layers) <= 10 else 2}})
+    return style(fig, title, height, legend=False)
+
+
+def per_layer_figure(series: dict, title: str, y_title: str, log_y: bool = True, height: int = 360,
+                     dashes: dict | None = None, colors: dict | None = None, y_range: list | None = None) -> dict:
+    """Lines against the layer index: {name: values per layer}."""
+    s = sizes()
+    fig = new_figure()
+    for i, (name, values) in enumerate(series.items()):
+        values = np.asarray(values, dtype=float)
+        shown = np.where((values > 0) & np.isfinite(values), values, np.nan) if log_y else values
+        fig["data"].append({"type": "scatter", "x": np.arange(1, len(values) + 1), "y": shown, "mode": "lines+markers",
+                            "name": name, "line": {"width": s["line"], "color": (colors or {}).get(name, SEQUENCE[i % len(SEQUENCE)]),
+                                                   "dash": (dashes or {}).get(name, "solid")},
+                            "marker": {"size": s["marker"] - 2}})
+    fig["layout"]["xaxis"] = {"title": {"text": "layer l"}, "dtick": 1 if max(len(v) for v in series.values()) <= 10 else 2}
+    fig["layout"]["yaxis"] = {"type": "log" if log_y else "linear", "title": {"text": y_title}, "exponentformat": "power"}
+    if y_range is not None:
+        fig["layout"]["yaxis"]["range"] = y_range
+    return style(fig, title, height)
+
+
+def variance_law_figure(measured: np.ndarray, predictions: dict, title: str, height: int = 420) -> dict:
+    """Var(z^(l)) of every seed (pale dots), their mean (thick line), and the predictions (dashed, on top)."""
+    s = sizes()
+    S, L = measured.shape
+    layers = np.arange(1, L + 1)
+    positive = lambda a: np.where((a > 0) & np.isfinite(a), a, np.nan)  # noqa: E731
+    fig = new_figure([
+        {"type": "scatter", "x": np.tile(layers, S), "y": positive(measured.ravel()), "mode": "markers",
+         "name": f"measured, each of {S} seeds", "marker": {"color": "rgba(0,114,178,0.25)", "size": s["marker"] - 2}},
+        {"type": "scatter", "x": layers, "y": positive(measured.mean(axis=0)), "mode": "lines+markers",
+         "name": "measured, mean over seeds", "line": {"color": "rgba(0,114,178,0.55)", "width": 3 * s["line"]}},
+    ])
+    styles = [("#D55E00", "dash"), ("#000000", "dot"), ("#009E73", "dashdot")]
+    for (name, values), (color, dash) in zip(predictions.items(), styles):
+        fig["data"].append({"type": "scatter", "x": layers, "y": positive(np.asarray(values, dtype=float)), "mode": "lines",
+                            "name": name, "line": {"color": color, "dash": dash, "width": s["line"]}})
+    fig["layout"]["xaxis"] = {"title": {"text": "layer l"}, "dtick": 1 if L <= 10 else 2}
+    fig["layout"]["yaxis"] = {"type": "log", "title": {"text": "Var(z⁽ˡ⁾)"}, "exponentformat": "power"}
+    return style(fig, title, height)
+
+
+def curves_figure(x, series: dict, title: str, x_title: str, y_title: str, log_y: bool = False, height: int = 360,
+                  dashes: dict | None = None, colors: dict | None = None) -> dict:
+    """Plain lines over a shared x (epochs): {name: values}."""
+    s = sizes()
+    fig = new_figure()
+    for i, (name, values) in enumerate(series.items()):
+        values = np.asarray(values, dtype=float)
+        if log_y:
+            values = np.where(values > 0, values, np.nan)
+        fig["data"].append({"type": "scatter", "x": np.asarray(x), "y": values, "mode": "lines", "name": name,
+                            "line": {"width": s["line"], "color": (colors or {}).get(name, SEQUENCE[i % len(SEQUENCE)]),
+                                     "dash": (dashes or {}).get(name, "solid")}})
+    fig["layout"]["xaxis"] = {"title": {"text": x_title}}
+    fig["layout"]["yaxis"] = {"type": "log" if log_y else "linear", "title": {"text": y_title}, "exponentformat": "power"}
+    return style(fig, title, height)
+
+
+def tied_weights_figure(epochs, panels: dict, title: str, height: int = 380) -> dict:
+    """One panel per initialization ({label: (n, n_in, 2) incoming weights of units 1 and 2}): unit 1's
+    weights solid, unit 2's dashed, one colour per input. Tied units draw one line twice."""
+    s = sizes()
+    labels = list(panels)
+    fig = new_figure(layout=_subplot_layout(labels, gap=0.08))
+    for i, label in enumerate(labels):
+        pair = np.asarray(panels[label])
+        for j in range(pair.shape[1]):
+            for unit, dash in ((0, "solid"), (1, "dash")):
+                fig["data"].append({
+                    "type": "scatter", "x": np.asarray(epochs), "y": pair[:, j, unit], "mode": "lines",
+                    "name": f"unit {unit + 1}, weight from input {j + 1}", "legendgroup": f"{unit}-{j}", "showlegend": i == 0,
+                    "line": {"color": SEQUENCE[j % len(SEQUENCE)], "dash": dash,
+                             "width": s["line"] * (2.2 if unit == 0 else 1.0)},
+                    "opacity": 0.45 if unit == 0 else 1.0,
+                    "xaxis": f"x{_suffix(i)}", "yaxis": f"y{_suffix(i)}",
+                })
+        fig["layout"][f"xaxis{_suffix(i)}"]["title"] = {"text": "epoch"}
+        fig["layout"][f"yaxis{_suffix(i)}"]["title"] = {"text": "weight" if i == 0 else ""}
+    return style(fig, title, height)
+
+
+def gradient_norm_bars(norms: dict, layer_names: list, title: str, height: int = 340) -> dict:
+    """Grouped bars: {initialization: gradient norm per layer}; an exact zero is labelled "0"."""
+    fig = new_figure()
+    for i, (name, values) in enumerate(norms.items()):
+        values = np.asarray(values, dtype=float)
+        fig["data"].append({"type": "bar", "x": layer_names, "y": values, "name": name,
+                            "marker": {"color": SEQUENCE[i % len(SEQUENCE)]},
+                            "text": ["exactly 0" if v == 0 else f"{v:.2g}" for v in values], "textposition": "outside"})
+    fig["layout"]["barmode"] = "group"
+    fig["layout"]["yaxis"] = {"title": {"text": "‖∂L/∂θ‖ of the layer at epoch 0"}}
+    return style(fig, title, height)
+
+
+# ---- Training a network ----------------------------------------------------------------------------------
+
+CLASS_COLORS = ("#D55E00", "#0072B2")  # class 0 vermillion, class 1 blue (Okabe-Ito)
+SPLIT_NAMES = ("train", "validation", "test")
+
+
+def _epoch_line(epoch: float, y_range, axis: str) -> dict:
+    return {"type": "scatter", "x": [epoch, epoch], "y": list(y_range), "mode": "lines", "showlegend": False,
+            "hoverinfo": "skip", "line": {"color": "#555555", "width": 1.5, "dash": "dot"},
+            "xaxis": f"x{axis}", "yaxis": f"y{axis}"}
+
+
+def training_scrubber_figure(result: dict, height: int = 560) -> dict:
+    """The decision map (or the fitted curve) beside the loss and accuracy curves, with an epoch slider
+    and play/pause that run **in the browser**: every snapshot is a Plotly frame, and the slider's steps
+    call ``Plotly.animate`` on those frames, so scrubbing needs no server round trip. The frames change
+    the map (a heatmap needs ``redraw: true``; the 1-D fit is a scatter and animates with
+    ``redraw: false``) and the dotted epoch lines on the curves."""
+    s = sizes()
+    epochs, maps, task = np.asarray(result["epochs"]), result["maps"], result["task"]
+    points, targets, split = result["points"], result["targets"], result["split"]
+    classification = task == "classification"
+    layout = {
+        "xaxis": {"domain": [0, 0.5], "anchor": "y", "title": {"text": "x"}},
+        "yaxis": {"anchor": "x", "title": {"text": "y" if classification else "target"}},
+        "xaxis2": {"domain": [0.6, 1], "anchor": "y2", "title": {"text": ""}, "matches": "x3" if classification else None},
+        "yaxis2": {"domain": [0.55, 1] if classification else [0, 1], "anchor": "x2", "type": "log",
+                   "title": {"text": "loss"}, "exponentformat": "power"},
+    }
+    if classification:
+        layout["xaxis3"] = {"domain": [0.6, 1], "anchor": "y3", "title": {"text": "epoch"}}
+        layout["yaxis3"] = {"domain": [0, 0.45], "anchor": "x3", "title": {"text": "accuracy"}, "range": [0, 1.05]}
+    else:
+        layout["xaxis2"]["title"] = {"text": "epoch"}
+    data = []
+    last = len(epochs) - 1
+    if classification:
+        xs, ys = result["axes"]
+        data.append({"type": "heatmap", "x": xs, "y": ys, "z": maps[last].reshape(len(ys), len(xs)), "zmin": 0, "zmax": 1,
+                     "colorscale": [[0, "#F4B183"], [0.5, "#FFFFFF"], [1, "#9DC3E6"]], "showscale": False,
+                     "hovertemplate": "(%{x:.2f}, %{y:.2f}): p(class 1) = %{z:.2f}<extra></extra>"})
+        for part, symbol, name in ((0, "circle", "train"), (2, "diamond-open", "test")):
+            chosen = split == part
+            data.append({"type": "scatter", "x": points[chosen, 0], "y": points[chosen, 1], "mode": "markers", "name": f"{name} points",
+                         "marker": {"symbol": symbol, "size": s["marker"] - 2,
+                                    "color": [CLASS_COLORS[int(t)] for t in targets[chosen]],
+                                    "line": {"width": 1.2 if part == 2 else 0.5, "color": "#333333" if part == 0 else None}}})
+    else:
+        xs = result["axes"][0]
+        data.append({"type": "scatter", "x": xs, "y": maps[last], "mode": "lines", "name": "network's fit",
+                     "line": {"color": "#000000", "width": s["line"]}})
+        for part, symbol, name in ((0, "circle", "train"), (2, "diamond-open", "test")):
+            chosen = split == part
+            data.append({"type": "scatter", "x": points[chosen, 0], "y": targets[chosen], "mode": "markers", "name": f"{name} points",
+                         "marker": {"symbol": symbol, "size": s["marker"] - 3, "color": CLASS_COLORS[1 if part == 0 else 0]}})
+    loss = np.where(result["loss"] > 0, result["loss"], np.nan)
+    for k, (name, dash) in enumerate(zip(SPLIT_NAMES, ("solid", "dot", "dash"))):
+        data.append({"type": "scatter", "x": epochs, "y": loss[:, k], "mode": "lines", "name": f"{name} loss",
+                     "line": {"color": SEQUENCE[k], "dash": dash, "width": s["line"]}, "xaxis": "x2", "yaxis": "y2"})
+    finite = loss[np.isfinite(loss)]
+    loss_range = (float(finite.min()) * 0.8, float(finite.max()) * 1.25) if finite.size else (1e-3, 1.0)
+    if classification:
+        for k, (name, dash) in enumerate(zip(SPLIT_NAMES, ("solid", "dot", "dash"))):
+            data.append({"type": "scatter", "x": epochs, "y": result["accuracy"][:, k], "mode": "lines", "showlegend": False,
+                         "name": f"{name} accuracy", "line": {"color": SEQUENCE[k], "dash": dash, "width": s["line"]},
+                         "xaxis": "x3", "yaxis": "y3"})
+    moving = [0, len(data)]
+    data.append(_epoch_line(epochs[last], loss_range, "2"))
+    if classification:
+        moving.append(len(data))
+        data.append(_epoch_line(epochs[last], (0, 1.05), "3"))
+    frames = []
+    for i, epoch in enumerate(epochs):
+        if classification:
+            first = {"type": "heatmap", "z": maps[i].reshape(len(result["axes"][1]), len(result["axes"][0]))}
+        else:
+            first = {"type": "scatter", "x": result["axes"][0], "y": maps[i]}
+        frame_data = [first, _epoch_line(epoch, loss_range, "2")]
+        if classification:
+            frame_data.append(_epoch_line(epoch, (0, 1.05), "3"))
+        frames.append({"name": str(int(epoch)), "data": frame_data, "traces": moving})
+    redraw = classification
+    layout["updatemenus"] = [
+        {"type": "buttons", "showactive": False, "x": 0.0, "y": -0.12, "xanchor": "left", "yanchor": "top",
+         "buttons": [{"label": "▶ Play", "method": "animate",
+                      "args": [None, {"frame": {"duration": 120, "redraw": redraw}, "fromcurrent": True,
+                                      "transition": {"duration": 0}}]},
+                     {"label": "❚❚ Pause", "method": "animate",
+                      "args": [[None], {"frame": {"duration": 0, "redraw": redraw}, "mode": "immediate"}]}]}]
+    layout["sliders"] = [
+        {"active": last, "x": 0.12, "len": 0.88, "y": -0.08, "currentvalue": {"prefix": "epoch "},
+         "steps": [{"method": "animate", "label": f["name"],
+                    "args": [[f["name"]], {"mode": "immediate", "frame": {"duration": 0, "redraw": redraw},
+                                           "transition": {"duration": 0}}]} for f in frames]}]
+    fig = {"data": data, "layout": layout, "frames": frames}
+    style(fig, "Decision boundary and learning curves (drag the epoch slider or press play)", height)
+    fig["layout"]["margin"] = {**fig["layout"]["margin"], "b": 150}
+    fig["layout"]["legend"] = {**fig["layout"]["legend"], "y": -0.32}
+    return fig
+
+
+def confusion_figure(confusion: np.ndarray, height: int = 320) -> dict:
+    """The 2 x 2 confusion matrix of the test points (rows: true class, columns: predicted)."""
+    labels = ["class 0", "class 1"]
+    fig = new_figure([{"type": "heatmap", "x": labels, "y": labels, "z": confusion, "colorscale": "Blues",
+                       "reversescale": True, "showscale": False, "text": confusion.astype(int), "texttemplate": "%{text}",
+                       "textfont": {"size": sizes()["title"]},
+                       "hovertemplate": "true %{y}, predicted %{x}: %{z}<extra></extra>"}],
+                     {"xaxis": {"title": {"text": "predicted"}, "side": "bottom"},
+                      "yaxis": {"title": {"text": "true"}, "autorange": "reversed"}})
+    return style(fig, "Test points: confusion matrix at the end", height, legend=False)

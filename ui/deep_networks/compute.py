@@ -1,0 +1,157 @@
+"""Cached bridges of the deep-network lab: plain, hashable arguments in, NumPy data out.
+
+The Initialization page's signal and variance experiments are NumPy (nothing compiles); the symmetry
+runs go through ``networks.train``, whose compiled programs live in the app's bounded table
+(``programs.bounded_jit``). Every value a slider moves there is a traced argument, so moving it reruns
+the one compiled program of the page's fixed architecture."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import streamlit as st
+
+from networks import ACTIVATIONS, make_dataset, mlp, train, TrainSettings, flatten_params, init_params
+from networks.experiments import (
+    initialization_experiment,
+    notes_experiment,
+    tied_unit_difference,
+    variance_by_depth,
+)
+
+# ---- Initialization: signals through a freshly initialized network ------------------------------------
+
+
+def _signal_summary(signals, activation: str) -> dict:
+    saturated = ACTIVATIONS[activation].saturated
+    return {
+        "x": [np.asarray(x) for x in signals.x],
+        "delta": [np.asarray(d) for d in signals.delta],
+        "x_std": np.array([np.std(x) for x in signals.x]),
+        "z_var": np.array([np.var(z) for z in signals.z]),
+        "delta_std": np.array([np.std(d) for d in signals.delta]),
+        "saturated": np.array([np.mean(saturated(np.asarray(x))) for x in signals.x]),
+    }
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def notes_signals(seed: int) -> dict:
+    """{label: summary} for the notes' three initializations (100 x 32 inputs, four tanh layers)."""
+    return {label: _signal_summary(signals, "tanh") for label, signals in notes_experiment(seed).items()}
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def explore_signals(scheme: str, scale: float | None, depth: int, width: int, activation: str, n_examples: int,
+                    seed: int) -> dict:
+    signals = initialization_experiment(scheme, scale, depth, width, n_examples, activation, seed)
+    return _signal_summary(signals, activation)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def variance_law(n_var_beta: float, depth: int, width: int, activation: str, n_seeds: int = 10) -> dict:
+    law = variance_by_depth(n_var_beta, depth, width, activation, n_examples=1000, seeds=range(n_seeds))
+    return {"measured": law.measured, "notes_law": law.notes_law, "predicted": law.predicted}
+
+
+# ---- Initialization: symmetry in a trained network -------------------------------------------------------
+
+SYMMETRY_WIDTHS = (8, 8)
+SYMMETRY_POINTS = 200
+SYMMETRY_SNAPSHOTS = 30  # snapshot_every adapts to the epochs, so the compiled shape never changes
+SYMMETRY_RUNS = ("constant", "random", "zeros")
+
+
+def symmetry_architecture():
+    return mlp(2, SYMMETRY_WIDTHS, "tanh")
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def symmetry_runs(constant_value: float, lr: float, epochs: int, seed: int) -> dict:
+    """Three networks trained on the same moons with plain SGD (batch 32): every weight = c, weights
+    from Glorot normal (seed), and every weight 0. One compiled call runs the three together."""
+    architecture = symmetry_architecture()
+    data = make_dataset("moons", SYMMETRY_POINTS, 0.1, 0)
+    every = max(1, math.ceil(epochs / SYMMETRY_SNAPSHOTS))
+    settings = TrainSettings(optimizer="sgd", lr=float(lr), batch_size=32, epochs=int(epochs), snapshot_every=every)
+    starts = [init_params(architecture, seed, "constant", constant_value),
+              init_params(architecture, seed, "glorot_normal"),
+              init_params(architecture, seed, "zeros")]
+    thetas = np.stack([flatten_params(p) for p in starts])
+    run = train(architecture, data, settings, seeds=[seed] * 3, initial_params=thetas)
+    out = {"epochs": run.epochs, "loss": run.loss[:, :, 0], "test_accuracy": run.accuracy[:, :, 2],
+           "grad_norm_start": run.grad_norm[:, 0], "messages": [run.message(r) for r in range(3)],
+           "valid": [run.valid_snapshots(r) for r in range(3)]}
+    pairs, differences = [], []
+    for r in range(3):
+        snapshots = [run.params(r, i) for i in range(len(run.epochs))]
+        pairs.append(np.stack([np.asarray(p[0][0])[:, :2] for p in snapshots]))
+        differences.append(np.array([tied_unit_difference(p, architecture.depth) for p in snapshots]))
+    out["pairs"], out["differences"] = pairs, differences
+    out["hidden_grad_norms"] = run.grad_norm[:, :, :architecture.depth]  # (3, n, L): each hidden layer's gradient norm
+    return out
+
+
+
+# ---- Training a network ---------------------------------------------------------------------------------
+
+TRAINING_SLOTS = 32  # snapshot intervals: snapshot_every = ceil(E / 32) keeps every run in one snapshot bucket
+MAP_RESOLUTION = 50
+
+
+def training_snapshot_every(epochs: int) -> int:
+    """k with ceil(E / k) in [17, 32] for every E >= 17: the snapshot count, and so the compiled shape,
+    stays in one bucket (SNAPSHOT_BUCKETS' 33) whatever the epochs slider says."""
+    return max(1, math.ceil(epochs / TRAINING_SLOTS))
+
+
+def _sigmoid(s):
+    return 0.5 * (1.0 + np.tanh(0.5 * s))
+
+
+def numpy_outputs(architecture, params, inputs) -> np.ndarray:
+    """The network's output on inputs in NumPy (the model's functions take NumPy arrays): probabilities
+    of class 1, or predictions. No XLA program is compiled for the maps or the confusion matrix."""
+    from networks.model import forward
+
+    s = np.asarray(forward(architecture, params, np.asarray(inputs, dtype=float)))
+    return _sigmoid(s) if architecture.task == "classification" else s
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def training_run(dataset: str, n_points: int, noise: float, data_seed: int, features: tuple, widths: tuple,
+                 activation: str, weight_scheme: str, optimizer: str, hyper: tuple, batch_size: int, epochs: int,
+                 stop_test_loss: float, seed: int) -> dict:
+    """One network trained by ``networks.train``; snapshots, the output over the input plane at each
+    snapshot (NumPy), the final test confusion matrix and per-layer summaries, as plain arrays."""
+    from networks.datasets import TEST, feature_columns, grid_points
+
+    data = make_dataset(dataset, n_points, noise, data_seed, features)
+    architecture = mlp(data.n_inputs, widths, activation, data.task)
+    settings = TrainSettings(optimizer=optimizer, batch_size=int(batch_size), epochs=int(epochs),
+                             snapshot_every=training_snapshot_every(epochs), weight_scheme=weight_scheme,
+                             stop_test_loss=float(stop_test_loss), seed=int(seed), **dict(hyper))
+    run = train(architecture, data, settings)
+    valid = run.valid_snapshots(0)
+    grid, axes = grid_points(data.domain, MAP_RESOLUTION if data.points.shape[1] == 2 else 200)
+    grid_inputs = feature_columns(grid, data.feature_names)
+    maps = np.stack([numpy_outputs(architecture, run.params(0, i), grid_inputs) for i in range(valid)])
+    test_inputs, test_targets = data.part(TEST)
+    final = run.params(0, valid - 1)
+    confusion = None
+    if data.task == "classification":
+        predicted = numpy_outputs(architecture, final, test_inputs) > 0.5
+        truth = test_targets > 0.5
+        confusion = np.array([[np.sum(~truth & ~predicted), np.sum(~truth & predicted)],
+                              [np.sum(truth & ~predicted), np.sum(truth & predicted)]])
+    layers = run.layers
+    return {
+        "task": data.task, "points": data.points, "targets": data.targets, "split": data.split, "axes": axes,
+        "epochs": run.epochs[:valid], "loss": run.loss[0, :valid], "accuracy": run.accuracy[0, :valid],
+        "grad_norm": run.grad_norm[0, :valid], "maps": maps, "confusion": confusion,
+        "x_std": np.stack([layer.x_std[0, :valid].mean(axis=-1) for layer in layers], axis=-1),  # (n, L)
+        "saturated": np.stack([layer.saturated_fraction[0, :valid] for layer in layers], axis=-1),
+        "dead": np.stack([layer.dead_units[0, :valid] for layer in layers], axis=-1),
+        "status": int(run.status[0]), "message": run.message(0), "valid": valid, "widths": widths,
+        "activation": activation, "n_params": int(run.theta.shape[-1]),
+    }
