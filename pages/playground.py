@@ -1,6 +1,5 @@
 """Optimizer playground: race optimizers across a landscape and read the curvature along the way."""
 
-import numpy as np
 import streamlit as st
 
 from analysis.summary import trajectories_frame
@@ -84,17 +83,14 @@ surface_fig = {"data": list(surface["data"]) + [
     charts.surface_path_trace(key, names[key], *views["surface_paths"][key], step) for key in order], "layout": surface["layout"]}
 
 scrubber(
-        key="step_scrubber", label="Step (moves every view)", help="Scrub through the run: the maps, markers and readouts follow.",
-        longest=longest, step=step, bar_base=0.09 * max(np.ptp(landscape.domain[0]), np.ptp(landscape.domain[1])),
-        charts={"contour": "contour", "surface": "surface", "lines": ["loss", "grad_norm", "stability"]},
-        contour={"path": [n_static + 2 * k for k in range(len(order))], "head": [n_static + 2 * k + 1 for k in range(len(order))],
-                 "up": [n_static + 2 * len(order) + 2 * k for k in range(len(order))],
-                 "down": [n_static + 2 * len(order) + 2 * k + 1 for k in range(len(order))]},
-        surface={"path": [len(surface["data"]) + k for k in range(len(order))]},
-        optimizers=[{"key": key, "name": names[key], "n": len(paths[key]), "x": paths[key][:, 0], "y": paths[key][:, 1],
-                     "sx": views["surface_paths"][key][0], "sy": views["surface_paths"][key][1], "sz": views["surface_paths"][key][2],
-                     "readouts": views["readouts"][key]} for key in order],
-    )
+    key="step_scrubber", label="Step (moves every view)", help="Scrub through the run: the maps, markers and readouts follow.",
+    step=step, run=views["scrubber"],
+    charts={"contour": "contour", "surface": "surface", "lines": ["loss", "grad_norm", "stability"]},
+    contour={"path": [n_static + 2 * k for k in range(len(order))], "head": [n_static + 2 * k + 1 for k in range(len(order))],
+             "up": [n_static + 2 * len(order) + 2 * k for k in range(len(order))],
+             "down": [n_static + 2 * len(order) + 2 * k + 1 for k in range(len(order))]},
+    surface={"path": [len(surface["data"]) + k for k in range(len(order))]},
+)
 
 left, right = st.columns([1.1, 1])
 with left:

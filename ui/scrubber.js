@@ -39,12 +39,12 @@ function chart(key) {
 }
 
 // Readout fields per position, in the order ui/scrubber.py packs them.
-const F = { i: 0, px: 1, py: 2, l0: 3, l1: 4, v00: 5, v01: 6, v10: 7, v11: 8, kappa: 9, kind: 10, loss: 11, grad: 12 };
-const NF = 13;
+const F = { l0: 0, l1: 1, v00: 2, v01: 3, v10: 4, v11: 5, kappa: 6, kind: 7, loss: 8, grad: 9 };
+const NF = 10;
 
 function bars(d, o, p) {
   // Hessian eigenvector bars at position p: [up trace, down trace], each [a0, a1, null, b0, b1].
-  const r = o.readouts, k = p * NF;
+  const r = o.readouts, k = p * NF, i = Math.min(d.steps[p], o.n - 1), px = o.x[i], py = o.y[i];
   const lam = [r[k + F.l0], r[k + F.l1]];
   const vec = [[r[k + F.v00], r[k + F.v10]], [r[k + F.v01], r[k + F.v11]]]; // column j = eigenvector j
   const biggest = Math.max(Math.abs(lam[0]), Math.abs(lam[1]), 1e-300);
@@ -55,8 +55,8 @@ function bars(d, o, p) {
     const dx = vec[j][0] * length, dy = vec[j][1] * length;
     const t = lam[j] >= 0 ? up : down;
     if (!Number.isFinite(dx) || !Number.isFinite(dy)) continue;
-    t.x[3 * j] = r[k + F.px] - dx; t.x[3 * j + 1] = r[k + F.px] + dx;
-    t.y[3 * j] = r[k + F.py] - dy; t.y[3 * j + 1] = r[k + F.py] + dy;
+    t.x[3 * j] = px - dx; t.x[3 * j + 1] = px + dx;
+    t.y[3 * j] = py - dy; t.y[3 * j + 1] = py + dy;
     t.l[3 * j] = lam[j]; t.l[3 * j + 1] = lam[j];
   }
   return [up, down];
@@ -246,7 +246,7 @@ function renderReadouts(state) {
   d.optimizers.forEach((o, k) => {
     const cell = state.cells[k], r = o.readouts, b = p * NF;
     const loss = r[b + F.loss], kappa = r[b + F.kappa];
-    cell.step.textContent = `step ${r[b + F.i]}`;
+    cell.step.textContent = `step ${Math.min(d.steps[p], o.n - 1)}`;
     cell.loss.textContent = Math.abs(loss) < 1e-14 ? "≈ 0" : g(loss, 4);
     cell.caption.textContent =
       `λ = ${g(r[b + F.l0], 3)}, ${g(r[b + F.l1], 3)} · κ = ${Number.isFinite(kappa) ? g(kappa, 3) : "∞"} · ` +
@@ -314,9 +314,12 @@ export default function (component) {
   const { data, parentElement, key } = component;
   const d = {
     ...data,
-    optimizers: data.optimizers.map((o) => ({
-      ...o, x: decode(o.x), y: decode(o.y), sx: decode(o.sx), sy: decode(o.sy), sz: decode(o.sz), readouts: decode(o.readouts),
-    })),
+    optimizers: data.optimizers.map((o) => {
+      const x = decode(o.x), y = decode(o.y), [[x0, x1], [y0, y1]] = data.domain;
+      const sx = x.map((v, i) => (v >= x0 && v <= x1 && y[i] >= y0 && y[i] <= y1 ? v : NaN));
+      const sy = y.map((v, i) => (Number.isNaN(sx[i]) ? NaN : v));
+      return { ...o, x, y, sx, sy, sz: decode(o.z), readouts: decode(o.readouts) };
+    }),
   };
   const previous = STATES.get(key);
   const state = { data: d, applied: new WeakMap(), stats: previous ? previous.stats : { frames: [], surface: [], payloads: 0 } };

@@ -10,16 +10,20 @@ Design (issue 10, point 2). Three ways were possible:
    input that, on every ``input`` event, redraws the views Streamlit has already drawn — chosen.
 
 The component receives the whole run once per server rerun (paths, and the curvature readouts at each
-scrubber position, as base64 float64 arrays) and then, per position, calls
+scrubber position, as base64 float64 arrays; cached with the run) and then, per position:
 
-- ``Plotly.animate(contour, {data, traces}, {frame: {redraw: false}, transition: {duration: 0}})`` on the
-  contour map: the path prefixes, the heads and the eigenvector bars (2-D scatter traces transition without
-  a full redraw, so the 120×120 contour is not recomputed);
-- ``Plotly.restyle`` on the 3-D surface's path traces (WebGL traces cannot transition; the surface itself
-  is not touched);
-- ``Plotly.relayout({"shapes[0].x0": s, "shapes[0].x1": s})`` on the line charts (the dotted step line);
-- DOM text for the readouts (loss, eigenvalues, κ, type of point, |∇L| per optimizer), which therefore
-  live in the component instead of ``st.metric``.
+- the contour map: the path prefixes, the heads and the eigenvector bars are drawn as a few SVG paths in a
+  layer of our own inside the map's plot area (positioned and clipped like Plotly's traces, pixel
+  coordinates from the axes' ``c2p``); Plotly's copies of those traces, drawn by the server at its step, are
+  hidden. Measured first with ``Plotly.animate(..., {frame: {redraw: false}})``: 40 ms for a trivial plot and
+  ~100 ms for the map on this box (every call re-runs Plotly's defaults for the whole figure), far over
+  the 16 ms budget; the SVG layer costs ~1-2 ms. Hover labels stay those of the server's step.
+- the line charts: the dotted step line (``layout.shapes[0]``) is moved in the SVG, and Plotly's copy of
+  its ``x0``/``x1`` is updated so that a redraw (resize, zoom) keeps it;
+- the readouts (loss, eigenvalues, κ, type of point, |∇L| per optimizer): DOM text, so they live in the
+  component instead of ``st.metric``;
+- the 3-D surface's paths: WebGL, so ``Plotly.restyle`` (40-150 ms here) once the scrubber rests for
+  120 ms, not on every key press.
 
 ``window.Plotly`` is the plotly.js that Streamlit's own chart chunk installs (its UMD build sets the
 global); charts are found by their keys (``.st-key-<key> .js-plotly-plot``). The browser tests scrub and
@@ -111,30 +115,35 @@ def step_from_link(longest: int, key: str = "step", reset: bool = False) -> int:
     return min(int(state[key]), longest)
 
 
-def scrubber(*, key: str, label: str, help: str, longest: int, step: int, optimizers: list[dict], charts: dict,
-             contour: dict, surface: dict, bar_base: float) -> None:
-    """Mount the scrubber. ``optimizers``: one dict per optimizer with ``key``, ``name``, ``n`` (points), the
-    contour path ``x``/``y``, the surface path ``sx``/``sy``/``sz`` (full arrays) and ``readouts`` (an array of
-    shape (positions, 13) from ``readouts``). ``charts``: the Streamlit keys of the views (``contour``,
-    ``surface``, ``lines``); ``contour``/``surface``: trace indices to update per optimizer."""
+def payload(*, longest: int, optimizers: list[dict], domain, bar_base: float) -> dict:
+    """The part of the scrubber's data that depends on the run only (cache it with the run): ``optimizers``
+    holds one dict per optimizer with ``key``, ``name``, its path ``x``/``y``, the path's height ``z`` on the
+    surface (nan outside the domain) and ``readouts`` (shape (positions, 10), from ``readouts``)."""
     steps = positions(longest)
-    data = {
-        "label": label, "help": help, "longest": int(longest), "step": int(step), "steps": steps.tolist(),
-        "url_key": "step", "present": bool(st.session_state.get("present", False)), "bar_base": float(bar_base),
-        "kinds": list(CURVATURE_TYPES), "charts": charts, "sizes": sizes(), "contour": contour, "surface": surface,
-        "optimizers": [{**o, "color": optimizer_color(o["key"]), "dash": optimizer_dash(o["key"]), "x": b64(o["x"]), "y": b64(o["y"]), "sx": b64(o["sx"]), "sy": b64(o["sy"]),
-                        "sz": b64(o["sz"]), "readouts": b64(o["readouts"])} for o in optimizers],
+    return {
+        "longest": int(longest), "steps": steps.tolist(), "bar_base": float(bar_base),
+        "domain": [[float(v) for v in axis] for axis in domain], "kinds": list(CURVATURE_TYPES),
+        "optimizers": [{"key": o["key"], "name": o["name"], "n": int(len(o["x"])), "color": optimizer_color(o["key"]),
+                        "dash": optimizer_dash(o["key"]), "x": b64(o["x"]), "y": b64(o["y"]), "z": b64(o["z"]),
+                        "readouts": b64(o["readouts"])} for o in optimizers],
     }
+
+
+def scrubber(*, key: str, label: str, help: str, step: int, run: dict, charts: dict, contour: dict, surface: dict) -> None:
+    """Mount the scrubber at the server's ``step`` with the run's ``payload``. ``charts``: the Streamlit keys of
+    the views (``contour``, ``surface``, ``lines``); ``contour``/``surface``: trace indices per optimizer."""
+    data = {**run, "label": label, "help": help, "step": int(step), "url_key": "step",
+            "present": bool(st.session_state.get("present", False)), "sizes": sizes(),
+            "charts": charts, "contour": contour, "surface": surface}
     _renderer()(key=key, data=data)
 
 
 def readouts(steps: np.ndarray, path: np.ndarray, losses, grad_norms, curvature) -> np.ndarray:
-    """Per scrubber position: (index shown, x, y, λ₀, λ₁, v₀₀, v₀₁, v₁₀, v₁₁, κ, type, loss, |∇L|) of one
-    optimizer, at ``min(step, its last valid index)``."""
+    """Per scrubber position: (λ₀, λ₁, v₀₀, v₀₁, v₁₀, v₁₁, κ, type, loss, |∇L|) of one optimizer at
+    ``min(step, its last valid index)`` (the browser takes the point itself from the path)."""
     i = np.minimum(steps, len(path) - 1)
     vec = np.asarray(curvature.eigenvectors)[i].reshape(len(i), 4)
     return np.column_stack([
-        i, np.asarray(path)[i, 0], np.asarray(path)[i, 1], np.asarray(curvature.eigenvalues)[i], vec,
-        np.asarray(curvature.condition_number)[i], np.asarray(curvature.kind)[i],
+        np.asarray(curvature.eigenvalues)[i], vec, np.asarray(curvature.condition_number)[i], np.asarray(curvature.kind)[i],
         np.asarray(losses)[i], np.asarray(grad_norms)[i],
     ]).astype(float)
