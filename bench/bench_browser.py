@@ -166,7 +166,10 @@ def main(argv=None) -> None:
     parser.add_argument("--presses", type=int, default=6)
     parser.add_argument("--scrubs", type=int, default=60)
     parser.add_argument("--pages", default="")
+    parser.add_argument("--slider", default="", help="label of the Playground slider to press (default: Learning rate)")
     args = parser.parse_args(argv)
+    if args.slider:
+        PREFERRED[""] = args.slider
     from playwright.sync_api import sync_playwright
 
     from tests.conftest import free_port, wait_for_health
