@@ -42,6 +42,7 @@ test: $(VENV)/.dev browser
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench.run_all
+	$(BIN)/python -m bench.soak --short
 
 clean:
 	rm -rf $(VENV) tests/artifacts .pytest_cache

@@ -2,19 +2,20 @@
 
 import streamlit as st
 
-import ui.preload  # noqa: F401  (every module once, in one thread: see its docstring)
+from warmup import configure_jax_cache
+
+configure_jax_cache()  # before any module compiles: programs persist across restarts and replicas
+import ui.preload  # noqa: E402,F401  (every module once, in one thread: see its docstring)
 from ui.navigation import ROOT, available_pages
 from ui.exports import chart_data_button, start_recording
 from ui.presets import link_preset_values
 from ui.urlstate import capture_initial_params, check_link
-from warmup import configure_jax_cache
 from ui.theme import apply_page_style
 
 # A link with ?present=true opens in presentation mode with the sidebar folded away.
 presenting = st.query_params.get("present", "false").lower() == "true" or st.session_state.get("present", False)
 st.set_page_config(page_title="Optimization lab", page_icon=":material/insights:", layout="wide",
                    initial_sidebar_state="collapsed" if presenting else "auto")
-configure_jax_cache()  # compiled trajectory programs persist across restarts and replicas
 
 sections: dict[str, list] = {}
 for page in available_pages():

@@ -28,12 +28,12 @@ from landscapes.base import CriticalPoint, Landscape, mean_loss
 
 jax.config.update("jax_enable_x64", True)
 
-QUADRATURE_ORDER = 20  # nodes per axis for maps: 400 evaluations of L per smoothed value
+QUADRATURE_ORDER = 24  # nodes per axis for maps: 576 evaluations of L per smoothed value
 RUN_ORDER = 16  # nodes per axis inside the descent loops (256 evaluations per step)
 #: The widest blurs the quadratures follow on period-1 ripples (the rule's nodes must resolve the ripples
-#: stretched by sigma): maps to about 3e-5 of the ripple height at SIGMA_MAX_MAP, runs to about 2e-4 at
-#: SIGMA_MAX_RUN (tests/test_continuation_quadrature.py). With 10 nodes the runs' blur came back inverted
-#: beyond sigma = 0.55.
+#: stretched by sigma), measured on the grid of ripple peaks and troughs: maps to 9e-7 at SIGMA_MAX_MAP
+#: with 24 nodes (20 nodes: 1.4e-4, the blurred ripple inverted), runs to about 3e-6 at SIGMA_MAX_RUN
+#: (tests/test_continuation_quadrature.py). With 10 nodes the runs' blur came back inverted beyond 0.55.
 SIGMA_MAX_MAP = 0.8
 SIGMA_MAX_RUN = 0.7
 MAX_STAGES = 12

@@ -739,6 +739,23 @@ def validate_start(start, domain) -> tuple[float, float]:
 
 # ---- the landscape -----------------------------------------------------------------------------
 
+def _default_start(compiled: CompiledFormula, domain) -> tuple[float, float]:
+    """15 % in from the domain's top-left corner, or the nearest point of a 41 x 41 grid where f is
+    finite (log(x) has no value at x < 0)."""
+    (x0, x1), (y0, y1) = domain
+    corner = np.array([x0 + 0.15 * (x1 - x0), y0 + 0.85 * (y1 - y0)])
+    if math.isfinite(float(np.asarray(compiled.formula(corner[0], corner[1])))):
+        return float(corner[0]), float(corner[1])
+    xs, ys = np.linspace(x0, x1, 41)[1:-1], np.linspace(y0, y1, 41)[1:-1]
+    X, Y = np.meshgrid(xs, ys)
+    finite = np.isfinite(np.asarray(compiled.formula(X, Y), dtype=float))
+    if not finite.any():
+        return float(corner[0]), float(corner[1])  # _build_landscape then says f is nowhere finite
+    distance = np.where(finite, (X - corner[0]) ** 2 / (x1 - x0) ** 2 + (Y - corner[1]) ** 2 / (y1 - y0) ** 2, np.inf)
+    i = np.unravel_index(np.argmin(distance), distance.shape)
+    return float(X[i]), float(Y[i])
+
+
 def _grid_values(function: Callable, domain, resolution: int) -> np.ndarray:
     (x0, x1), (y0, y1) = domain
     X, Y = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
@@ -787,7 +804,8 @@ def formula_landscape(
     Per sample n, l_n(x, y) = f(x, y) + a_n . (x, y) with sum_n a_n = 0 (as the built-in surfaces),
     so the mean over all samples is f itself and a minibatch sees a tilted copy. ``noise`` is the
     standard deviation of the tilts (None: a quarter of f's median gradient norm over the domain).
-    ``start`` defaults to the point 15 % in from the domain's top-left corner. Critical points are found
+    ``start`` defaults to the point 15 % in from the domain's top-left corner (or the nearest point where
+    f is finite). Critical points are found
     numerically in the domain (Newton on the gradient from a grid) and classified by the Hessian.
 
     Raises :class:`FormulaError` for a rejected formula, domain or start (``error.field`` says which),
@@ -800,8 +818,7 @@ def formula_landscape(
     compiled = compile_formula(formula)
     domain = validate_domain(x_range, y_range)
     if start is None:
-        (x0, x1), (y0, y1) = domain
-        start = (x0 + 0.15 * (x1 - x0), y0 + 0.85 * (y1 - y0))
+        start = _default_start(compiled, domain)
     start = validate_start(start, domain)
     try:
         n_samples = int(n_samples)
@@ -853,6 +870,7 @@ def _build_landscape(compiled: CompiledFormula, domain, start, noise, n_samples,
                     f"[{domain[1][0]:g}, {domain[1][1]:g}], as a mean over {n_samples} samples with zero-mean tilts "
                     f"(noise {noise:.3g}); critical points found numerically.",
         sample_loss=compiled.sample_loss,
+        surface=compiled.surface,  # the engine's closed-form mean: one evaluation per step, not N
         samples=jnp.asarray(zero_mean_perturbations(n_samples, noise, seed)),
         params={},
         domain=domain,

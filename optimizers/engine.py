@@ -38,6 +38,7 @@ from optimizers.schedules import learning_rate, schedule_settings
 MAX_STEPS = 5000
 STEP_BUCKETS = (50, 100, 200, 500, 1000, 2000, 5000)
 SAMPLING = ("shuffle", "replacement", "sorted")
+SMALL_N = 128  # batch_weights: comparisons up to this many samples, sorting beyond
 STATUS = {
     0: "ran to the end",
     1: "the loss became non-finite",
@@ -151,8 +152,9 @@ def batch_weights(t, key, n_samples: int, batch_size, sampling):
     replacement: the first B of ``replacement_draws(key, t)`` (a sample can count twice).
     sorted: the data in stored order, no shuffling (correlated batches).
 
-    Places and counts come from N x N comparisons instead of sorts and scatters: for the small N of
-    these landscapes that is about twice as fast inside a scan (and compiles faster).
+    Up to SMALL_N samples, places and counts come from N x N comparisons instead of sorts and
+    scatters: about twice as fast inside a scan for small N (and faster to compile); beyond it the
+    comparisons' N^2 work dominates, so a double argsort and a scatter-add give the same numbers.
     """
     n = n_samples
     index = jnp.arange(n, dtype=jnp.int32)
@@ -160,11 +162,16 @@ def batch_weights(t, key, n_samples: int, batch_size, sampling):
     steps_per_epoch = (n + B - 1) // B
     epoch, k = t // steps_per_epoch, t % steps_per_epoch
     u = shuffle_keys(key, epoch, n)
-    ahead = (u[None, :] < u[:, None]) | ((u[None, :] == u[:, None]) & (index[None, :] < index[:, None]))
-    place = jnp.where(sampling == 2, index, jnp.sum(ahead, axis=1, dtype=jnp.int32))
-    in_batch = ((place >= k * B) & (place < (k + 1) * B)).astype(jnp.float64)
     draws = replacement_draws(key, t, n)
-    counts = jnp.sum((draws[None, :] == index[:, None]) & (index[None, :] < B), axis=1).astype(jnp.float64)
+    if n <= SMALL_N:
+        ahead = (u[None, :] < u[:, None]) | ((u[None, :] == u[:, None]) & (index[None, :] < index[:, None]))
+        rank = jnp.sum(ahead, axis=1, dtype=jnp.int32)
+        counts = jnp.sum((draws[None, :] == index[:, None]) & (index[None, :] < B), axis=1).astype(jnp.float64)
+    else:  # the same ranks and counts in O(N log N): a stable sort breaks ties by index, as above
+        rank = jnp.argsort(jnp.argsort(u, stable=True), stable=True).astype(jnp.int32)
+        counts = jnp.zeros(n).at[draws].add((index < B).astype(jnp.float64))
+    place = jnp.where(sampling == 2, index, rank)
+    in_batch = ((place >= k * B) & (place < (k + 1) * B)).astype(jnp.float64)
     chosen = jnp.where(sampling == 1, counts, in_batch)
     return chosen / jnp.sum(chosen)
 

@@ -15,7 +15,7 @@ WIDGET_KINDS = ("radio", "selectbox", "multiselect", "select_slider", "slider", 
 
 
 def open_page(page: str) -> AppTest:
-    """A fresh session of app.py switched to ``page`` (e.g. "pages/continuation.py"), checked for exceptions."""
+    """A fresh session of app.py switched to ``page`` (e.g. "pages/nonconvex/continuation.py"), checked for exceptions."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
     at.run()
     at.switch_page(page).run()

@@ -376,3 +376,16 @@ def test_recorded_learning_rates_follow_the_schedule():
     steps = result.params[0, 1:] - result.params[0, :-1]
     gradients = np.asarray(landscape.gradient(result.params[0, :-1]))
     np.testing.assert_allclose(steps, -result.lr[0, :-1, None] * gradients, rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parametrize("n", [200, 512])
+def test_large_datasets_draw_the_same_batches_by_sorting_as_by_comparisons(n, monkeypatch):
+    """Beyond SMALL_N samples the batch is found with a stable double argsort and a scatter-add
+    (O(N log N)) instead of N x N comparisons: the weights must be identical."""
+    key = jax.random.PRNGKey(3)
+    for t, sampling, batch in [(0, 0, 1), (5, 0, 7), (13, 1, 64), (2, 2, 33), (40, 1, 1)]:
+        by_sorting = np.asarray(batch_weights(t, key, n, batch, sampling))
+        monkeypatch.setattr(engine, "SMALL_N", 10**6)
+        by_comparisons = np.asarray(batch_weights(t, key, n, batch, sampling))
+        monkeypatch.setattr(engine, "SMALL_N", 128)
+        np.testing.assert_array_equal(by_sorting, by_comparisons)

@@ -63,7 +63,7 @@ def change(at, kind: str, key: str, value) -> None:
 # ---- conditioning ----------------------------------------------------------------------------------
 
 def test_conditioning_page(app):
-    app.switch_page("pages/conditioning.py").run()
+    app.switch_page("pages/curvature/conditioning.py").run()
     ok(app)
     figs = figures(app)
     assert len(figs) == 6
@@ -112,7 +112,7 @@ def test_conditioning_page(app):
 # ---- data normalization ------------------------------------------------------------------------------
 
 def test_data_normalization_page(app):
-    app.switch_page("pages/data_normalization.py").run()
+    app.switch_page("pages/curvature/data_normalization.py").run()
     ok(app)
     figs = figures(app)
     assert len(figs) == 9
@@ -142,7 +142,7 @@ def test_data_normalization_page(app):
 # ---- second order ------------------------------------------------------------------------------------
 
 def test_second_order_page(app, monkeypatch):
-    app.switch_page("pages/second_order.py").run()
+    app.switch_page("pages/curvature/second_order.py").run()
     ok(app)
     figs = figures(app)
     assert len(figs) == 5

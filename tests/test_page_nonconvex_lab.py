@@ -43,7 +43,7 @@ def warnings_text(at: AppTest) -> str:
 
 @pytest.fixture(scope="module")
 def networks():
-    return open_page("pages/two_layer_networks.py")
+    return open_page("pages/nonconvex/two_layer_networks.py")
 
 
 def test_networks_defaults_draw_every_figure(networks):
@@ -103,7 +103,7 @@ def test_networks_huge_learning_rate_reports_divergence(networks):
 
 @pytest.fixture(scope="module")
 def saddles():
-    return open_page("pages/saddles_and_cliffs.py")
+    return open_page("pages/nonconvex/saddles_and_cliffs.py")
 
 
 def test_saddles_defaults(saddles):
@@ -151,7 +151,7 @@ def test_saddles_clamps_dimension_and_power(saddles):
 
 @pytest.fixture(scope="module")
 def continuation():
-    return open_page("pages/continuation.py")
+    return open_page("pages/nonconvex/continuation.py")
 
 
 def test_continuation_defaults_show_continuation_winning(continuation):

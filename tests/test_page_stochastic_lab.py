@@ -56,7 +56,7 @@ def compiled() -> tuple:
 
 
 def test_minibatches_page(app):
-    app.switch_page("pages/minibatches.py").run()
+    app.switch_page("pages/stochastic/minibatches.py").run()
     ok(app)
     figs = figures(app)
     assert len(figs) == 10
@@ -85,7 +85,7 @@ def test_minibatches_page(app):
 
 
 def test_minibatches_page_divergence_other_data_and_clamps(app):
-    app.switch_page("pages/minibatches.py").run()
+    app.switch_page("pages/stochastic/minibatches.py").run()
     change(app, "select_slider", "mb_lr", 10.0)  # far too large: a readable error, no traceback
     assert any("diverged" in e.value for e in app.error)
     change(app, "slider", "mb_batch", 64)
@@ -101,7 +101,7 @@ def test_minibatches_page_divergence_other_data_and_clamps(app):
 
 
 def test_schedules_page(app):
-    app.switch_page("pages/schedules.py").run()
+    app.switch_page("pages/stochastic/schedules.py").run()
     ok(app)
     figs = figures(app)
     assert len(figs) == 4
@@ -132,7 +132,7 @@ def test_schedules_page(app):
 
 
 def test_schedules_page_clamps_a_run_that_is_too_long(app):
-    app.switch_page("pages/schedules.py").run()
+    app.switch_page("pages/stochastic/schedules.py").run()
     change(app, "multiselect", "sched_choices", ["constant", "step decay"])
     change(app, "select_slider", "sched_n", 512)
     change(app, "slider", "sched_batch", 1)

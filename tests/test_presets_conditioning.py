@@ -13,14 +13,14 @@ import json
 import numpy as np
 import pytest
 
-from ui.conditioning_presets import PRESETS
+from ui.curvature.conditioning_presets import PRESETS
 from tests.apptest_helpers import challenge_boxes as verdicts, array, ok, open_page, widget
 
 
 
 @pytest.fixture(scope="module")
 def app():
-    at = open_page("pages/conditioning.py")
+    at = open_page("pages/curvature/conditioning.py")
     return at
 
 

@@ -13,12 +13,12 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui.continuation_presets import PRESETS
+from ui.nonconvex.continuation_presets import PRESETS
 from tests.apptest_helpers import load_preset, array, ok, titled, widget, open_page as open_at
 
 
 def open_page():
-    return open_at("pages/continuation.py")
+    return open_at("pages/nonconvex/continuation.py")
 
 
 def local_minima(fig: dict) -> int:

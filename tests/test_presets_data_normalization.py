@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from ui.data_normalization_presets import PRESETS
+from ui.curvature.data_normalization_presets import PRESETS
 from tests.apptest_helpers import challenge_boxes as verdicts, array, ok, open_page, widget
 
 STEPS_COLUMN = "GD steps to loss − min ≤ 1e-08"
@@ -20,7 +20,7 @@ STEPS_COLUMN = "GD steps to loss − min ≤ 1e-08"
 
 @pytest.fixture(scope="module")
 def app():
-    at = open_page("pages/data_normalization.py")
+    at = open_page("pages/curvature/data_normalization.py")
     return at
 
 

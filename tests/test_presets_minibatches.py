@@ -7,15 +7,15 @@ import re
 
 import pytest
 
-from ui.compute_stochastic import best_loss, landscape_for
+from ui.stochastic.compute import best_loss, landscape_for
 from tests.apptest_helpers import challenge_verdict as verdict, ok, open_page, set_up_challenge
-from ui.minibatches_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
+from ui.stochastic.minibatches_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
 
 
 
 @pytest.fixture(scope="module")
 def app():
-    at = open_page("pages/minibatches.py")
+    at = open_page("pages/stochastic/minibatches.py")
     at.defaults = {key: at.session_state[key] for key in CONTROLLED_KEYS}  # the page as first opened
     return at
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ui.saddles_and_cliffs_presets import PRESETS
+from ui.nonconvex.saddles_and_cliffs_presets import PRESETS
 from tests.apptest_helpers import load_preset, array, ok, titled, widget, open_page as open_at
 
 
 def open_page():
-    return open_at("pages/saddles_and_cliffs.py")
+    return open_at("pages/nonconvex/saddles_and_cliffs.py")
 
 
 def curve(fig: dict, name: str) -> np.ndarray:

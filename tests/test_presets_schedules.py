@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import pytest
 
-from ui.schedules_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
+from ui.stochastic.schedules_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
 from tests.apptest_helpers import challenge_verdict as verdict, ok, open_page, set_up_challenge
 
 
 
 @pytest.fixture(scope="module")
 def app():
-    at = open_page("pages/schedules.py")
+    at = open_page("pages/stochastic/schedules.py")
     at.defaults = {key: at.session_state[key] for key in CONTROLLED_KEYS}  # the page as first opened
     return at
 

@@ -14,12 +14,12 @@ import pytest
 
 from analysis import second_order as so
 from optimizers import OPTIMIZERS
-from ui.second_order_presets import PRESETS
+from ui.curvature.second_order_presets import PRESETS
 from tests.apptest_helpers import array, ok, widget, open_page as open_at
 
 
 def open_page():
-    return open_at("pages/second_order.py")
+    return open_at("pages/curvature/second_order.py")
 
 
 ITERATIONS = "iterations to |∇L| ≤ 1e-06"

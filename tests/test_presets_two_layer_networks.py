@@ -13,12 +13,12 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui.two_layer_networks_presets import CHALLENGES, PRESETS
+from ui.nonconvex.two_layer_networks_presets import CHALLENGES, PRESETS
 from tests.apptest_helpers import load_preset, array, ok, titled, widget, open_page as open_at
 
 
 def open_page():
-    return open_at("pages/two_layer_networks.py")
+    return open_at("pages/nonconvex/two_layer_networks.py")
 
 
 def metrics(at: AppTest) -> dict[str, str]:

@@ -6,7 +6,7 @@ from ui import navigation
 
 
 def test_warm_pages_opens_each_page_and_prints_a_progress_line_per_page(monkeypatch, capsys):
-    pages = [p for p in navigation.PAGES if p.path in ("pages/playground.py", "pages/conditioning.py")]
+    pages = [p for p in navigation.PAGES if p.path in ("pages/playground.py", "pages/curvature/conditioning.py")]
     monkeypatch.setattr(navigation, "available_pages", lambda: pages)
     failed = warmup.warm_pages(timeout=600)
     out = capsys.readouterr().out
@@ -17,7 +17,7 @@ def test_warm_pages_opens_each_page_and_prints_a_progress_line_per_page(monkeypa
 
 def test_a_failing_page_is_reported_by_path_and_does_not_stop_the_others(monkeypatch, capsys, tmp_path):
     broken = navigation.PageInfo("pages/does_not_exist.py", "Missing", ":material/error:", "Race", "missing")
-    good = next(p for p in navigation.PAGES if p.path == "pages/conditioning.py")
+    good = next(p for p in navigation.PAGES if p.path == "pages/curvature/conditioning.py")
     monkeypatch.setattr(navigation, "available_pages", lambda: [broken, good])
     failed = warmup.warm_pages(timeout=600)
     captured = capsys.readouterr()

@@ -1,14 +1,10 @@
-"""Screen layer: Plotly figure builders, shared Streamlit controls, theme. Math lives in
-landscapes/, optimizers/ and analysis/; pages/ are thin scripts on top of this package."""
+"""Screen layer: the shared kit (charts, controls, links, presets, theme, exports, navigation) and one
+folder per lab (ui/<lab>/: its charts, cached bridges and presets). Math lives in landscapes/,
+optimizers/, analysis/ and networks/; pages/<lab>/ holds the thin page scripts."""
 
-import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
+from ui.streamlit_internals import leave_legacy_pages_mode
 
-# Streamlit treats a folder named pages/ beside app.py as a legacy multipage app until app.py has
-# called st.navigation once in this process, so the very first session after a server start that
-# opens a page's own URL would run that page alone, without app.py's frame (layout, navigation,
-# presentation mode). Every page imports this package: switch the legacy mode off and rerun, and
-# the rerun goes through app.py.
-if PagesManager.uses_pages_directory and st.runtime.exists():
-    PagesManager.uses_pages_directory = False
-    st.rerun()
+# Page scripts live in subfolders of pages/, so Streamlit's legacy pages/ mode (on until
+# st.navigation has run once in the process) finds no page of its own and runs app.py; switching it
+# off here keeps every later session out of it (ui/streamlit_internals.py).
+leave_legacy_pages_mode()

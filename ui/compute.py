@@ -8,15 +8,20 @@ import functools
 import numpy as np
 import streamlit as st
 
-from analysis.curvature import Curvature, curvature_at
+from analysis.curvature import Curvature, curvature_from_hessians
 from landscapes import get_landscape
 from landscapes.base import Landscape
-from optimizers import run_trajectories
+from optimizers import run_race
 from optimizers.engine import RunSettings, Trajectories
 
 
 def landscape_from(key: str, settings: tuple) -> Landscape:
-    """The landscape for (key, sorted settings items); cached in-process by ``get_landscape``."""
+    """The landscape for (key, sorted settings items); cached in-process by ``get_landscape`` (a typed
+    formula by ``formula_landscape``'s bounded cache)."""
+    if key == "formula":
+        from landscapes.formula import formula_landscape
+
+        return formula_landscape(**dict(settings))
     return get_landscape(key, **dict(settings))
 
 
@@ -30,9 +35,8 @@ def race(key: str, settings: tuple, optimizer_keys: tuple, run: RunSettings, sta
     """{optimizer: (Trajectories, Curvature along its valid path)} for every optimizer from ``start``."""
     landscape = landscape_from(key, settings)
     out = {}
-    for opt in optimizer_keys:
-        traj: Trajectories = run_trajectories(landscape, opt, [start], run)
-        curv: Curvature = curvature_at(landscape, traj.path(0))
+    for opt, traj in run_race(landscape, optimizer_keys, run, start).items():  # one compiled call for all
+        curv: Curvature = curvature_from_hessians(traj.hessian[0, : traj.valid_length(0)])
         out[opt] = (traj, curv)
     return out
 

@@ -74,12 +74,54 @@ def log_slider(label: str, key: str, options: list[float], default: float, help:
                             help=help, bind="query-params")
 
 
+#: The picker's entry for a typed formula (not in LANDSCAPES: it has no fixed surface).
+FORMULA = "formula"
+FORMULA_TITLE = "Your own formula f(x, y)"
+DEFAULT_FORMULA = "log(1 + x^2 + 5*y^2)"
+
+
+def landscape_title(key: str) -> str:
+    return FORMULA_TITLE if key == FORMULA else LANDSCAPES[key][0]
+
+
+def formula_controls(key: str) -> dict:
+    """A typed formula and its domain, checked before anything runs (never ``eval``: see
+    landscapes/formula.py). A rejected formula shows why, and the default formula is used instead."""
+    from landscapes.formula import FormulaError, formula_landscape, nonfinite_warning
+
+    text = st.text_input("f(x, y) =", DEFAULT_FORMULA, max_chars=300, key=f"{key}_formula", bind="query-params",
+                         help="Numbers, x, y, + − * / ** (or ^), parentheses and sin cos tan exp log sqrt abs tanh "
+                              "sigmoid relu softplus min max, pi, e. Exponents of x or y: constant, |p| ≤ 10.")
+    c1, c2 = st.columns(2)
+    with c1:
+        x_range = st.slider("x range", -20.0, 20.0, (-3.0, 3.0), 0.5, key=f"{key}_xrange", bind="query-params")
+    with c2:
+        y_range = st.slider("y range", -20.0, 20.0, (-3.0, 3.0), 0.5, key=f"{key}_yrange", bind="query-params")
+    settings = {"formula": text, "x_range": tuple(map(float, x_range)), "y_range": tuple(map(float, y_range))}
+    try:
+        landscape = formula_landscape(**settings)
+    except FormulaError as error:
+        where = {"formula": "The formula", "x_range": "The x range", "y_range": "The y range"}.get(error.field, "The formula")
+        st.error(f"{where} was not used: {error.message}. Showing f(x, y) = {DEFAULT_FORMULA} instead.",
+                 icon=":material/error:")
+        settings = {"formula": DEFAULT_FORMULA, "x_range": (-3.0, 3.0), "y_range": (-3.0, 3.0)}
+        landscape = formula_landscape(**settings)
+    warning = nonfinite_warning(landscape)
+    if warning:
+        st.warning(warning, icon=":material/warning:")
+    st.caption("`^` means power here (as on paper), not Python's bitwise xor.")
+    return settings
+
+
 def landscape_picker(key: str = "landscape", default: str = "quadratic") -> tuple[str, tuple]:
     """Choose a landscape and its settings; returns (landscape key, sorted settings items)."""
-    LABELS[key] = lambda k: LANDSCAPES[k][0]
-    choice = st.selectbox("Landscape", list(LANDSCAPES), index=list(LANDSCAPES).index(default),
-                          format_func=lambda k: LANDSCAPES[k][0], key=key, bind="query-params")
+    options = list(LANDSCAPES) + [FORMULA]
+    LABELS[key] = landscape_title
+    choice = st.selectbox("Landscape", options, index=options.index(default),
+                          format_func=landscape_title, key=key, bind="query-params")
     settings: dict = {}
+    if choice == FORMULA:
+        return choice, tuple(sorted(formula_controls(key).items()))
     if choice == "quadratic":
         c1, c2 = st.columns(2)
         with c1:

@@ -23,15 +23,16 @@ class PageInfo(NamedTuple):
 
 PAGES = [
     PageInfo("pages/playground.py", "Optimizer playground", ":material/sports_score:", "Race", ""),
-    PageInfo("pages/conditioning.py", "Conditioning", ":material/straighten:", "Curvature lab", "conditioning"),
-    PageInfo("pages/data_normalization.py", "Data normalization", ":material/balance:", "Curvature lab", "data_normalization"),
-    PageInfo("pages/second_order.py", "Second-order methods", ":material/functions:", "Curvature lab", "second_order"),
-    PageInfo("pages/minibatches.py", "Minibatches", ":material/shuffle:", "Stochastic lab", "minibatches"),
-    PageInfo("pages/schedules.py", "Learning-rate schedules", ":material/timeline:", "Stochastic lab", "schedules"),
-    PageInfo("pages/two_layer_networks.py", "Two-layer networks", ":material/hub:", "Non-convex lab", "two_layer_networks"),
-    PageInfo("pages/saddles_and_cliffs.py", "Saddles and cliffs", ":material/landscape:", "Non-convex lab", "saddles_and_cliffs"),
-    PageInfo("pages/continuation.py", "Continuation", ":material/blur_on:", "Non-convex lab", "continuation"),
+    PageInfo("pages/curvature/conditioning.py", "Conditioning", ":material/straighten:", "Curvature lab", "conditioning"),
+    PageInfo("pages/curvature/data_normalization.py", "Data normalization", ":material/balance:", "Curvature lab", "data_normalization"),
+    PageInfo("pages/curvature/second_order.py", "Second-order methods", ":material/functions:", "Curvature lab", "second_order"),
+    PageInfo("pages/stochastic/minibatches.py", "Minibatches", ":material/shuffle:", "Stochastic lab", "minibatches"),
+    PageInfo("pages/stochastic/schedules.py", "Learning-rate schedules", ":material/timeline:", "Stochastic lab", "schedules"),
+    PageInfo("pages/nonconvex/two_layer_networks.py", "Two-layer networks", ":material/hub:", "Non-convex lab", "two_layer_networks"),
+    PageInfo("pages/nonconvex/saddles_and_cliffs.py", "Saddles and cliffs", ":material/landscape:", "Non-convex lab", "saddles_and_cliffs"),
+    PageInfo("pages/nonconvex/continuation.py", "Continuation", ":material/blur_on:", "Non-convex lab", "continuation"),
     PageInfo("pages/deep_networks/initialization.py", "Initialization", ":material/grain:", "Deep-network lab", "initialization"),
+    PageInfo("pages/deep_networks/training.py", "Training a network", ":material/model_training:", "Deep-network lab", "training"),
 ]
 
 

@@ -8,7 +8,8 @@ from typing import Callable, NamedTuple
 
 import streamlit as st
 
-from ui.urlstate import LABELS, forget_params, registered_widget_default, write_to_link
+from ui.streamlit_internals import registered_widget_default
+from ui.urlstate import LABELS, forget_params, write_to_link
 
 
 class Preset(NamedTuple):

@@ -14,6 +14,13 @@ from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
+from ui.streamlit_internals import (
+    clear_initial_query_params,
+    registered_widget_default,
+    remove_query_params,
+    set_query_param,
+)
+
 _INITIAL = "_url_initial_params"
 _CHECKED = "_url_checked_pages"
 
@@ -46,70 +53,26 @@ def capture_initial_params(page_id: str) -> None:
 
 
 def forget_params(keys) -> None:
-    """Remove parameters from the link before any widget reads them. Streamlit offers no public way
-    to do this for widget-bound parameters (a bound widget reads its start value from the initial
-    query string), so this reaches into the session's query-parameter store; if that store changes
-    shape in a later Streamlit, nothing is removed and Streamlit's own handling applies."""
-    from streamlit.runtime.state import get_session_state
-
-    try:
-        with get_session_state().query_params() as qp:
-            for key in keys:
-                qp._initial_query_params.pop(key, None)
-                qp._query_params.pop(key, None)
-            qp._send_query_param_msg()
-    except Exception:  # noqa: BLE001 - best effort, see the docstring
-        pass
+    """Remove parameters from the link before any widget reads them (a bound widget reads its start
+    value from the opening query string, and ``st.query_params`` refuses widget-bound keys)."""
+    remove_query_params(keys)
 
 
 def write_to_link(key: str, raw: str | list[str] | None) -> None:
-    """Put ``key=raw`` in the page's URL (None: remove it) when it is not there already. Streamlit forbids
-    this for widget-bound keys through ``st.query_params``; this is for the case its own sync misses (see
-    ``ui.controls.batch_slider``). Best effort, like ``forget_params``."""
+    """Put ``key=raw`` in the page's URL (None: remove it) when it is not there already: for the case
+    Streamlit's own sync misses (see ``ui.controls.batch_slider``)."""
     current = st.query_params.get_all(key)
     if (raw is None and not current) or current == ([raw] if isinstance(raw, str) else raw):
         return
-    from streamlit.runtime.state import get_session_state
-
-    try:
-        with get_session_state().query_params() as qp:
-            if raw is None:
-                qp._query_params.pop(key, None)
-            else:
-                qp._query_params[key] = raw
-            qp._send_query_param_msg()
-    except Exception:  # noqa: BLE001
-        pass
-
-
-def registered_widget_default(key: str) -> tuple[bool, object]:
-    """(True, default value) of the widget registered under ``key`` in this session, or (False, None)
-    when no such widget is on screen. Streamlit has no public accessor for a widget's default; this
-    reads the widget's metadata (best effort, like ``forget_params``)."""
-    from streamlit.runtime.state import get_session_state
-
-    try:
-        state = get_session_state()._state
-        widget_id = state._key_id_mapper.get_id_from_key(key, None)
-        metadata = state._new_widget_state.widget_metadata.get(widget_id) if widget_id else None
-        return (True, metadata.deserializer(None)) if metadata is not None else (False, None)
-    except Exception:  # noqa: BLE001
-        return False, None
+    set_query_param(key, raw)
 
 
 def _retire_initial_link() -> None:
     """Streamlit keeps the query string a session was opened with and seeds from it every widget that
     registers later under a bound key, including a slider that became a new widget because its range
     moved (a batch size whose maximum is the dataset size). That would bring back a value from the old
-    link in the middle of a session; once the first run has applied the link, it is forgotten. Best
-    effort, like ``forget_params``."""
-    from streamlit.runtime.state import get_session_state
-
-    try:
-        with get_session_state().query_params() as qp:
-            qp._initial_query_params.clear()
-    except Exception:  # noqa: BLE001
-        pass
+    link in the middle of a session; once the first run has applied the link, it is forgotten."""
+    clear_initial_query_params()
 
 
 def _matches(raw: str, value, key: str) -> bool:
