@@ -8,10 +8,10 @@ import streamlit as st
 from analysis import conditioning as cond
 from analysis import theory
 from ui import charts
-from ui import charts_curvature as cc
+from ui.curvature import charts as cc
 from ui.compute import loss_grid
-from ui.compute_curvature import quadratic_run, quadratic_settings, rate_map
-from ui.conditioning_presets import CHALLENGES, CONTROLLED_KEYS, MOMENTUM_CHALLENGES, PRESETS
+from ui.curvature.compute import quadratic_run, quadratic_settings, rate_map
+from ui.curvature.conditioning_presets import CHALLENGES, CONTROLLED_KEYS, MOMENTUM_CHALLENGES, PRESETS
 from ui.controls import LEARNING_RATES, fmt, log_slider, log_values
 from ui.presets import challenge_box, preset_picker, show_challenge_result
 from ui.urlstate import LABELS

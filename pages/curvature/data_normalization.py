@@ -8,10 +8,10 @@ import streamlit as st
 from analysis import normalization as norm
 from analysis.summary import steps_to_tolerance
 from ui import charts
-from ui import charts_curvature as cc
-from ui.compute_curvature import normalization_study, unit_hessians
+from ui.curvature import charts as cc
+from ui.curvature.compute import normalization_study, unit_hessians
 from ui.controls import fmt, log_slider, log_values
-from ui.data_normalization_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
+from ui.curvature.data_normalization_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
 from ui.presets import challenge_box, preset_picker, show_challenge_result
 from ui.urlstate import LABELS
 

@@ -12,12 +12,12 @@ from analysis import second_order_cost as cost
 from analysis.curvature import curvature_at
 from optimizers import OPTIMIZERS, RunSettings
 from ui import charts
-from ui import charts_curvature as cc
+from ui.curvature import charts as cc
 from ui.compute import loss_grid
-from ui.compute_curvature import hessian_cost, scene_runs
+from ui.curvature.compute import hessian_cost, scene_runs
 from ui.controls import LEARNING_RATES, log_slider, log_values
 from ui.presets import challenge_box, preset_picker, show_challenge_result
-from ui.second_order_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
+from ui.curvature.second_order_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
 from ui.urlstate import LABELS
 
 TOLERANCE = 1e-6

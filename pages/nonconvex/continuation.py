@@ -5,9 +5,9 @@ import streamlit as st
 
 from analysis.continuation import CONTINUATION_STEPS, MAX_STAGES, QUADRATURE_ORDER, RUN_ORDER, SIGMA_MAX_MAP, SIGMA_MAX_RUN
 from ui import charts
-from ui import charts_nonconvex as nc
-from ui import compute_nonconvex as compute
-from ui.continuation_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
+from ui.nonconvex import charts as nc
+from ui.nonconvex import compute
+from ui.nonconvex.continuation_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
 from ui.controls import log_slider, log_values
 from ui.presets import challenge_box, preset_picker, show_challenge_result
 from ui.urlstate import LABELS

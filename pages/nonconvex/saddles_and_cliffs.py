@@ -12,12 +12,12 @@ from landscapes import get_landscape
 from optimizers import OPTIMIZERS
 from optimizers.engine import RunSettings
 from ui import charts
-from ui import charts_nonconvex as nc
-from ui import compute_nonconvex as compute
+from ui.nonconvex import charts as nc
+from ui.nonconvex import compute
 from ui.compute import landscape_from, loss_grid, race
 from ui.controls import LEARNING_RATES, log_slider, log_values
 from ui.presets import challenge_box, preset_picker, show_challenge_result
-from ui.saddles_and_cliffs_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
+from ui.nonconvex.saddles_and_cliffs_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
 
 NAMES = {k: OPTIMIZERS[k].name for k in HD_OPTIMIZERS}
 CLIP_COLORS = dict(zip(CLIPPING_VARIANTS, ["#D55E00", "#0072B2", "#009E73"]))

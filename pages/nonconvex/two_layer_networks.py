@@ -12,13 +12,13 @@ from landscapes.networks import TANH_TARGETS
 from optimizers import OPTIMIZERS
 from optimizers.engine import RunSettings
 from ui import charts
-from ui import charts_nonconvex as nc
-from ui import compute_nonconvex as compute
+from ui.nonconvex import charts as nc
+from ui.nonconvex import compute
 from ui.compute import landscape_from, loss_grid
 from ui.controls import LEARNING_RATES, log_slider
 from ui.presets import challenge_box, preset_picker, show_challenge_result
 from ui.theme import SEQUENCE, optimizer_color
-from ui.two_layer_networks_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS, checked_in
+from ui.nonconvex.two_layer_networks_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS, checked_in
 from ui.urlstate import LABELS
 
 FIRST_ORDER = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"]

@@ -7,8 +7,8 @@ import streamlit as st
 from analysis.gradient_noise import finite_population_factor, steps_per_epoch
 from analysis.summary import finite_median
 from optimizers.engine import SAMPLING
-from ui import charts_stochastic as charts
-from ui.compute_stochastic import (
+from ui.stochastic import charts as charts
+from ui.stochastic.compute import (
     DATASET_SIZES,
     DUEL_STEPS,
     LANDSCAPES,
@@ -22,7 +22,7 @@ from ui.compute_stochastic import (
     sampling_race,
 )
 from ui.controls import LEARNING_RATES, batch_slider, carry_within, fmt, nearest
-from ui.minibatches_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
+from ui.stochastic.minibatches_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
 from ui.presets import challenge_box, preset_picker, show_challenge_result
 from ui.theme import SEQUENCE, optimizer_color
 from ui.urlstate import LABELS, forget_params

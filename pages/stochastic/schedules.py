@@ -7,11 +7,11 @@ import streamlit as st
 from analysis.gradient_noise import steps_per_epoch
 from analysis.schedules_study import GROWING_BATCH, SCHEDULE_CHOICES, seed_band
 from analysis.summary import finite_median
-from ui import charts_stochastic as charts
-from ui.compute_stochastic import DATASET_SIZES, LANDSCAPES, MAX_SEEDS, best_loss, landscape_for, schedule_study, zoom_grid
+from ui.stochastic import charts as charts
+from ui.stochastic.compute import DATASET_SIZES, LANDSCAPES, MAX_SEEDS, best_loss, landscape_for, schedule_study, zoom_grid
 from ui.controls import LEARNING_RATES, batch_slider, carry_within, fmt, nearest
 from ui.presets import challenge_box, preset_picker, show_challenge_result
-from ui.schedules_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
+from ui.stochastic.schedules_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
 from ui.theme import SEQUENCE
 from ui.urlstate import LABELS
 

@@ -1,4 +1,4 @@
-"""The Conditioning page's presets and challenges (widget keys as in pages/conditioning.py).
+"""The Conditioning page's presets and challenges (widget keys as in pages/curvature/conditioning.py).
 
 The checks read the page's own runs: ``results`` holds the gradient-descent run of the sidebar's
 settings ("gd") and the momentum run of the momentum section ("momentum"); ``context`` holds the

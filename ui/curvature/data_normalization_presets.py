@@ -1,7 +1,7 @@
-"""The Data normalization page's presets and challenges (widget keys as in pages/data_normalization.py).
+"""The Data normalization page's presets and challenges (widget keys as in pages/curvature/data_normalization.py).
 
 The checks read the page's own study: ``results`` is the dict returned by
-``ui.compute_curvature.normalization_study`` (per preprocessing: its Hessian report, the GD run and the
+``ui.curvature.compute.normalization_study`` (per preprocessing: its Hessian report, the GD run and the
 minimum loss); ``context`` holds the dataset's settings, c, the steps and the page's tolerance.
 """
 

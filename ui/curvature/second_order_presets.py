@@ -1,4 +1,4 @@
-"""Presets and challenges of the Second-order methods page (widget keys as in pages/second_order.py).
+"""Presets and challenges of the Second-order methods page (widget keys as in pages/curvature/second_order.py).
 
 The start and the GD learning rate have one widget per scene (``newton_start_x_<scene>``,
 ``newton_gd_lr_<scene>``); a preset sets the ones of its own scene, whose range is that scene's map.

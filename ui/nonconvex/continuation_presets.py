@@ -1,4 +1,4 @@
-"""Presets and challenges of the Continuation page (widget keys as in pages/continuation.py).
+"""Presets and challenges of the Continuation page (widget keys as in pages/nonconvex/continuation.py).
 
 Every number quoted in an explanation was measured with the page's own computation (256 starts,
 seed 1); tests/test_presets_continuation.py checks the main ones. Blurring the rippled bowl by σ scales each

@@ -1,4 +1,4 @@
-"""Presets and challenges of the Saddles and cliffs page (widget keys as in pages/saddles_and_cliffs.py).
+"""Presets and challenges of the Saddles and cliffs page (widget keys as in pages/nonconvex/saddles_and_cliffs.py).
 
 Each preset sets up one of the page's four sections; each challenge belongs to one section, and the page
 shows its verdict in that section.

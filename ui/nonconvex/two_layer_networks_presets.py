@@ -1,4 +1,4 @@
-"""Presets and challenges of the Two-layer networks page (widget keys as in pages/two_layer_networks.py).
+"""Presets and challenges of the Two-layer networks page (widget keys as in pages/nonconvex/two_layer_networks.py).
 
 Every number quoted in an explanation was measured with the page's own computation (default data of
 the tanh network, seeds as on the page); tests/test_presets_two_layer_networks.py checks the main ones.

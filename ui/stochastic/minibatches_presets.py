@@ -1,4 +1,4 @@
-"""The Minibatches page's presets and challenges (widget keys as in pages/minibatches.py).
+"""The Minibatches page's presets and challenges (widget keys as in pages/stochastic/minibatches.py).
 
 The numbers in the explanations were measured with the page's own computations at the preset's
 settings (seed 0); tests/test_presets_minibatches.py checks each one on the page."""
@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 
 from analysis.gradient_noise import finite_population_factor, predicted_standard_error, steps_per_epoch
-from ui.compute_stochastic import LANDSCAPES, landscape_for
+from ui.stochastic.compute import LANDSCAPES, landscape_for
 from ui.controls import LEARNING_RATES, nearest
 from ui.presets import Challenge, Preset
 

@@ -1,4 +1,4 @@
-"""The Learning-rate schedules page's presets and challenges (widget keys as in pages/schedules.py).
+"""The Learning-rate schedules page's presets and challenges (widget keys as in pages/stochastic/schedules.py).
 
 The numbers in the explanations were measured with the page's own computation at the preset's
 settings (8 seeds from seed 0); tests/test_presets_schedules.py checks each one on the page."""
@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from analysis.summary import finite_median
-from ui.compute_stochastic import LANDSCAPES
+from ui.stochastic.compute import LANDSCAPES
 from ui.controls import LEARNING_RATES, nearest
 from ui.presets import Challenge, Preset
 

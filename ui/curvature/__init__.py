@@ -1,0 +1,1 @@
+"""The curvature lab's screen side: its charts, cached bridges (compute) and per-page presets."""
