@@ -1,5 +1,6 @@
 """Optimizer playground: race optimizers across a landscape and read the curvature along the way."""
 
+import numpy as np
 import streamlit as st
 
 from analysis.summary import trajectories_frame
@@ -39,6 +40,10 @@ for note in notes:
     st.warning(note, icon=":material/warning:")
 if not chosen:
     st.info("Choose at least one optimizer in the sidebar to start the race.", icon=":material/info:")
+    st.stop()
+if not np.isfinite(float(landscape.loss(start))):
+    st.error(f"The loss is not finite at the start ({start[0]:g}, {start[1]:g}) (for example the log of a negative "
+             "number): choose another start in the sidebar.", icon=":material/error:")
     st.stop()
 
 present = presentation_on()
