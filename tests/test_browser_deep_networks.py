@@ -60,3 +60,32 @@ def test_initialization_page_draws_and_a_slider_redraws(app_server, page):
     wait_until_idle(page, timeout=60)
     screenshot(page, "deep_initialization_symmetry", full_page=False)
     screenshot(page, "deep_initialization_full", full_page=True)
+
+
+def heatmap_z(page) -> str:
+    return page.evaluate("""() => { const plot = document.querySelector('.js-plotly-plot');
+                                   return JSON.stringify(plot.data[0].z && plot.data[0].z.length ? plot.data[0].z[25] : null); }""")
+
+
+def test_training_page_retrains_on_a_slider_and_scrubs_in_the_browser(app_server, page):
+    sent = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
+    open_page(page, app_server, "/training", 4)
+    before = chart_json(page, 0)
+    press_slider(page, "Learning rate η", presses=1, key="ArrowLeft")
+    wait_for_change(page, 0, before)
+    wait_until_idle(page, timeout=240)
+    assert_no_exception(page)
+    screenshot(page, "deep_training_end", full_page=False)
+    before, messages = heatmap_z(page), len(sent)
+    rail = page.locator(".js-plotly-plot").first.locator(".slider-rail-touch-rect").first
+    box = rail.bounding_box()
+    page.mouse.click(box["x"] + 3, box["y"] + box["height"] / 2)  # the first epoch
+    page.wait_for_function("""(before) => { const plot = document.querySelector('.js-plotly-plot');
+                                             return JSON.stringify(plot.data[0].z[25]) !== before; }""", arg=before,
+                           timeout=30_000)
+    assert len(sent) == messages, "scrubbing the epochs sent a message to the server"
+    assert_no_exception(page)
+    screenshot(page, "deep_training_epoch0", full_page=False)
+    page.locator(".js-plotly-plot").nth(1).scroll_into_view_if_needed()
+    screenshot(page, "deep_training_layers", full_page=False)

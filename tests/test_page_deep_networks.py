@@ -12,6 +12,7 @@ import pytest
 
 import programs
 from tests.apptest_helpers import (
+    array,
     challenge_verdict,
     load_preset,
     ok,
@@ -41,6 +42,14 @@ def figure_titles(at) -> list[str]:
 
 def metrics(at) -> dict:
     return {m.label: m.value for m in at.metric}
+
+
+def control(at, key: str):
+    """A widget by key, text inputs included (apptest_helpers.widget covers the other kinds)."""
+    try:
+        return widget(at, key)
+    except KeyError:
+        return at.text_input(key=key)
 
 
 def data_of(at, title: str) -> str:
@@ -167,6 +176,123 @@ def test_initialization_challenges_are_checked_against_the_page(init_page):
     solved, message = challenge_verdict(at)
     assert not solved and "shrinks" in message
     widget(at, "init_law_nvar").set_value(2.0).run()
+    solved, message = challenge_verdict(at)
+    assert solved, message
+    at.selectbox(key="challenge").set_value("none").run()
+    ok(at)
+
+
+# ---- Training a network ------------------------------------------------------------------------------
+
+from ui.deep_networks.training_presets import CHALLENGES as TRAIN_CHALLENGES  # noqa: E402
+from ui.deep_networks.training_presets import PRESETS as TRAIN_PRESETS  # noqa: E402
+
+TRAIN = "pages/deep_networks/training.py"
+SCRUBBER = "Decision boundary and learning curves"
+
+
+def test_training_defaults_draw_the_run_with_a_browser_scrubber(init_page):
+    at = init_page
+    at.switch_page(TRAIN).run()
+    ok(at)
+    assert len(figure_titles(at)) == 4, figure_titles(at)
+    fig = titled(at, SCRUBBER)
+    assert fig["data"][0]["type"] == "heatmap"
+    assert len(fig["frames"]) == 31  # epochs 0, 10, ..., 300
+    steps = fig["layout"]["sliders"][0]["steps"]
+    assert [s["label"] for s in steps] == [f["name"] for f in fig["frames"]]
+    assert all(s["method"] == "animate" for s in steps)
+    assert [b["label"] for b in fig["layout"]["updatemenus"][0]["buttons"]] == ["▶ Play", "❚❚ Pause"]
+    confusion = array(titled(at, "confusion matrix")["data"][0]["z"])
+    assert confusion.sum() == 60  # 15% of 400 points
+    m = metrics(at)
+    assert m["Final accuracy: train / test"] == "100% / 100%"
+    assert not at.error and not at.warning
+
+
+TRAIN_TRACED = [  # moves that keep every shape: no new program, and the run changes
+    ("train_lr", 0.02), ("train_momentum", 0.5), ("train_noise", 0.2), ("train_points", 450), ("train_batch", 16),
+    ("train_epochs", 200), ("train_seed", 3),
+]
+TRAIN_UNUSED = [("train_beta1", 0.8), ("train_beta2", 0.99), ("train_eps", 1e-6), ("train_wd", 0.01)]  # not momentum's
+TRAIN_SHAPES = [
+    ("train_dataset", "circles"), ("train_features_2d", ["x", "y", "x²"]), ("train_depth", 3), ("train_width", 4),
+    ("train_widths", "4, 3"), ("train_activation", "relu"), ("train_scheme", "he_normal"), ("train_optimizer", "adam"),
+]
+
+
+def test_training_every_widget_and_no_new_program_for_traced_sliders(init_page):
+    at = init_page
+    at.switch_page(TRAIN).run()
+    ok(at)
+    compiled = programs.program_stats()["compiled"]
+    for key, value in TRAIN_TRACED:
+        before = data_of(at, SCRUBBER)
+        control(at, key).set_value(value).run()
+        ok(at)
+        assert data_of(at, SCRUBBER) != before, f"moving {key} did not change the run"
+    for key, value in TRAIN_UNUSED:
+        control(at, key).set_value(value).run()
+        ok(at)
+    assert programs.program_stats()["compiled"] == compiled, "a slider that keeps the shapes compiled a new program"
+    control(at, "train_stop").set_value(0.3).run()
+    ok(at)
+    assert any("stop condition" in i.value for i in at.info)
+    for key, value in TRAIN_SHAPES:
+        before = data_of(at, SCRUBBER)
+        control(at, key).set_value(value).run()
+        ok(at)
+        assert data_of(at, SCRUBBER) != before, f"moving {key} did not change the run"
+    assert len(figure_titles(at)) == 4
+    assert "Dead ReLU units per layer" in figure_titles(at)
+
+
+def test_training_bad_input_is_clamped_with_warnings(init_page):
+    at = init_page
+    at.switch_page(TRAIN).run()
+    control(at, "train_widths").set_value("a, b").run()
+    ok(at)
+    assert any("not whole numbers" in w.value for w in at.warning)
+    control(at, "train_epochs").set_value(50_000).run()
+    ok(at)
+    assert any("2,000" in w.value for w in at.warning)
+    assert len(titled(at, SCRUBBER)["frames"]) <= 33
+    control(at, "train_widths").set_value("").run()
+    control(at, "train_epochs").set_value(300).run()
+    ok(at)
+
+
+def test_training_presets_show_what_they_say(init_page):
+    at = init_page
+    at.switch_page(TRAIN).run()
+    load_preset(at, TRAIN_PRESETS, "moons")
+    assert f"{float(metrics(at)['Final loss: train / test'].split(' / ')[1]):.1g}" == "0.0007"
+    load_preset(at, TRAIN_PRESETS, "xor_feature")
+    assert metrics(at)["Final accuracy: train / test"] == "99% / 100%"
+    load_preset(at, TRAIN_PRESETS, "spiral_deep")
+    assert metrics(at)["Final accuracy: train / test"].endswith("/ 100%")
+    load_preset(at, TRAIN_PRESETS, "diverge")
+    message = " ".join(e.value for e in at.error)
+    assert "epoch 2" in message and "the output layer grew most" in message and "1.78e+06 -> 2.69e+07" in message
+    assert len(figure_titles(at)) == 3  # regression: no confusion matrix
+
+
+def test_training_challenges_are_checked_against_the_run(init_page):
+    at = init_page
+    at.switch_page(TRAIN).run()
+    set_up_challenge(at, "xor", TRAIN_CHALLENGES)
+    solved, message = challenge_verdict(at)
+    assert not solved and "feature" in message
+    control(at, "train_features_2d").set_value(["xy"]).run()
+    solved, message = challenge_verdict(at)
+    assert solved, message
+
+    set_up_challenge(at, "spiral", TRAIN_CHALLENGES)
+    solved, message = challenge_verdict(at)
+    assert not solved, message
+    for key, value in [("train_depth", 3), ("train_width", 16), ("train_activation", "relu"), ("train_optimizer", "adam"),
+                       ("train_lr", 0.01), ("train_epochs", 500)]:
+        control(at, key).set_value(value).run()
     solved, message = challenge_verdict(at)
     assert solved, message
     at.selectbox(key="challenge").set_value("none").run()

@@ -286,8 +286,9 @@ def training_scrubber_figure(result: dict, height: int = 560) -> dict:
                                            "transition": {"duration": 0}}]} for f in frames]}]
     fig = {"data": data, "layout": layout, "frames": frames}
     style(fig, "Decision boundary and learning curves (drag the epoch slider or press play)", height)
-    fig["layout"]["margin"] = {**fig["layout"]["margin"], "b": 150}
-    fig["layout"]["legend"] = {**fig["layout"]["legend"], "y": -0.32}
+    fig["layout"]["margin"] = {**fig["layout"]["margin"], "t": 100, "b": 130}
+    fig["layout"]["legend"] = {**fig["layout"]["legend"], "y": 1.02, "yanchor": "bottom", "x": 0.0}
+    fig["layout"]["sliders"][0]["font"] = {"size": max(sizes()["tick"] - 3, 9)}
     return fig
 
 
