@@ -47,7 +47,7 @@ from ui.navigation import PAGES  # noqa: E402
 
 #: Sliders moved per page (keys); pages not listed use their first two plain sliders.
 MOVES = {
-    "pages/playground.py": ["momentum", "landscape_angle"],
+    "pages/race/playground.py": ["momentum", "landscape_angle"],
 }
 
 _SCRIPT_TIMES: list[float] = []

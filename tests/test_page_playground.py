@@ -205,7 +205,7 @@ def test_presentation_mode_enlarges_type_and_lines():
 
 @pytest.mark.parametrize("name", ["corridor", "newton_saddle", "too_large", "cliff", "minibatch"])
 def test_presets_load_their_view(name):
-    from ui.playground_presets import PRESETS
+    from ui.race.playground_presets import PRESETS
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
     at.run()

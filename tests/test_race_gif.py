@@ -10,7 +10,7 @@ from PIL import Image
 
 from landscapes import get_landscape
 from optimizers.engine import RunSettings, run_trajectories
-from ui.race_gif import HEAD_SHAPES, _Canvas, _rgb, race_gif
+from ui.race.race_gif import HEAD_SHAPES, _Canvas, _rgb, race_gif
 from ui.theme import optimizer_color
 
 NAMES = {"sgd": "GD / SGD", "momentum": "Momentum", "adam": "Adam"}

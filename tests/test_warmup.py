@@ -6,7 +6,7 @@ from ui import navigation
 
 
 def test_warm_pages_opens_each_page_and_prints_a_progress_line_per_page(monkeypatch, capsys):
-    pages = [p for p in navigation.PAGES if p.path in ("pages/playground.py", "pages/curvature/conditioning.py")]
+    pages = [p for p in navigation.PAGES if p.path in ("pages/race/playground.py", "pages/curvature/conditioning.py")]
     monkeypatch.setattr(navigation, "available_pages", lambda: pages)
     failed = warmup.warm_pages(timeout=600)
     out = capsys.readouterr().out

@@ -16,13 +16,12 @@ class PageInfo(NamedTuple):
     url_path: str  # "" for the default page (served at the root URL); else the script's file stem
 
 #: Why url paths equal the file stems: until app.py has called st.navigation once in a server
-#: process, Streamlit resolves a URL against the legacy pages/ folder by file stem. With equal names
-#: the very first visitor of a page URL reaches that page (ui/__init__.py then reruns it through
-#: app.py); with other names they would meet "Page not found".
+#: process, Streamlit resolves a URL against the scripts at the top of pages/ (its legacy mode) by
+#: file stem; pages/<url path>.py are the entries that then run app.py's frame (ui/first_visit.py).
 
 
 PAGES = [
-    PageInfo("pages/playground.py", "Optimizer playground", ":material/sports_score:", "Race", ""),
+    PageInfo("pages/race/playground.py", "Optimizer playground", ":material/sports_score:", "Race", ""),
     PageInfo("pages/curvature/conditioning.py", "Conditioning", ":material/straighten:", "Curvature lab", "conditioning"),
     PageInfo("pages/curvature/data_normalization.py", "Data normalization", ":material/balance:", "Curvature lab", "data_normalization"),
     PageInfo("pages/curvature/second_order.py", "Second-order methods", ":material/functions:", "Curvature lab", "second_order"),
@@ -33,6 +32,7 @@ PAGES = [
     PageInfo("pages/nonconvex/continuation.py", "Continuation", ":material/blur_on:", "Non-convex lab", "continuation"),
     PageInfo("pages/deep_networks/initialization.py", "Initialization", ":material/grain:", "Deep-network lab", "initialization"),
     PageInfo("pages/deep_networks/training.py", "Training a network", ":material/model_training:", "Deep-network lab", "training"),
+    PageInfo("pages/deep_networks/activations.py", "Activations", ":material/show_chart:", "Deep-network lab", "activations"),
 ]
 
 

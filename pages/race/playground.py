@@ -7,12 +7,12 @@ from analysis.summary import trajectories_frame
 from optimizers import OPTIMIZERS
 from ui import charts
 from ui.charts import animation_html
-from ui.race_gif import race_gif
+from ui.race.race_gif import race_gif
 from ui.scrubber import scrubber, step_from_link
 from ui.theme import chart_config, presentation_on
 from ui.compute import landscape_from, map_layers, optimizer_source, race_animation, race_views
 from ui.controls import landscape_picker, optimizer_picker, run_settings_controls, start_controls
-from ui.playground_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
+from ui.race.playground_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
 from ui.presets import challenge_box, preset_picker, show_challenge_result
 from ui.urlstate import share_box, write_to_link
 
