@@ -176,7 +176,3 @@ def iterations_to_tolerance(traj: Trajectories, tolerance: float = 1e-6) -> int 
     hits = np.flatnonzero(traj.grad_norms(0) <= tolerance)
     return int(hits[0]) if hits.size else None
 
-
-def steps_to_loss_gap(traj: Trajectories, minimum_loss: float, tolerance: float = 1e-8) -> int | None:
-    hits = np.flatnonzero(traj.losses(0) - minimum_loss <= tolerance)
-    return int(hits[0]) if hits.size else None

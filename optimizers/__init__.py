@@ -2,7 +2,7 @@
 
     >>> from landscapes import get_landscape
     >>> from optimizers import run_race, RunSettings
-    >>> result = run_race(get_landscape("rosenbrock"), ["gd", "adam"], RunSettings(lr=1e-3, n_steps=500))
+    >>> result = run_race(get_landscape("rosenbrock"), ["sgd", "adam"], RunSettings(lr=1e-3, n_steps=500))
     >>> result["adam"].loss[0, -1]
 """
 

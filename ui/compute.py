@@ -41,11 +41,6 @@ def race(key: str, settings: tuple, optimizer_keys: tuple, run: RunSettings, sta
     return out
 
 
-def finite_or_none(value) -> float | None:
-    value = float(value)
-    return value if np.isfinite(value) else None
-
-
 # ---- the Playground's views, cached by their inputs ---------------------------------------------
 # st.cache_resource hands back the same objects (no copy): callers must treat them as read-only and
 # build new top-level figure dicts around them (ui.charts says so too). Entries are shared by every

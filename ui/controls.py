@@ -29,12 +29,6 @@ SAMPLING_LABELS = {"shuffle": "shuffled epochs (without replacement)", "replacem
                    "sorted": "sorted order (no shuffle)"}
 
 
-def widget_default(key: str, value) -> dict:
-    """``{"value": value}`` for a widget, unless a callback or a clamp already put its value in the
-    session state (passing both would make Streamlit warn)."""
-    return {} if key in st.session_state else {"value": value}
-
-
 def carry_within(key: str, limit_key: str, default: int) -> None:
     """``on_change`` of a control that sets another slider's maximum (a dataset size N and its batch
     size B). Streamlit gives a slider whose range changed a new identity, and a new widget starts from
@@ -218,6 +212,3 @@ def start_controls(landscape_key: str, default_start, domain) -> tuple[float, fl
                             key=f"start_y_{landscape_key}", bind="query-params")
     return float(x), float(y)
 
-
-def clamp_to_options(options: list[float], value: float) -> float:
-    return float(np.clip(value, min(options), max(options)))

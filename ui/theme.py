@@ -5,18 +5,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-#: Okabe & Ito (2008) colour-blind-safe palette.
-OKABE_ITO = {
-    "orange": "#E69F00",
-    "sky blue": "#56B4E9",
-    "bluish green": "#009E73",
-    "yellow": "#F0E442",
-    "blue": "#0072B2",
-    "vermillion": "#D55E00",
-    "reddish purple": "#CC79A7",
-    "black": "#000000",
-}
-
 #: The same optimizer has the same colour (and dash) on every page.
 OPTIMIZER_STYLE = {
     "sgd": ("#0072B2", "solid"),

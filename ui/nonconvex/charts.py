@@ -241,21 +241,6 @@ def power_figure(n, norms, eigenvalues, height: int = 420) -> go.Figure:
     return style(fig, "Explode or vanish: ‖Wⁿ‖ against n", height)
 
 
-def entries_figure(n, powers, height: int = 420) -> go.Figure:
-    """The four entries of W^n against n (symlog-like: sign(x) log10(1 + |x|))."""
-    s = sizes()
-    n = np.asarray(n)
-    fig = go.Figure()
-    for k, (i, j) in enumerate([(0, 0), (0, 1), (1, 0), (1, 1)]):
-        v = np.asarray(powers)[:, i, j]
-        fig.add_trace(go.Scatter(x=n, y=np.sign(v) * np.log10(1 + np.abs(v)), mode="lines", name=f"(Wⁿ){i + 1}{j + 1}",
-                                 line=dict(color=SEQUENCE[k], width=s["line"]),
-                                 customdata=v, hovertemplate="n=%{x}<br>value %{customdata:.4g}<extra></extra>"))
-    fig.update_yaxes(title="sign · log₁₀(1 + |entry|)")
-    fig.update_xaxes(title="n (time steps)")
-    return style(fig, "Entries of Wⁿ", height)
-
-
 def hidden_state_figure(states, V, height: int = 420) -> go.Figure:
     """The recurrent state h_n = W^n h_0 in the plane, with the two eigenvector directions."""
     s = sizes()
