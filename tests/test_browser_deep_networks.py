@@ -89,3 +89,17 @@ def test_training_page_retrains_on_a_slider_and_scrubs_in_the_browser(app_server
     screenshot(page, "deep_training_epoch0", full_page=False)
     page.locator(".js-plotly-plot").nth(1).scroll_into_view_if_needed()
     screenshot(page, "deep_training_layers", full_page=False)
+
+
+def test_activations_page_draws_and_a_slider_redraws(app_server, page):
+    open_page(page, app_server, "/activations", 6)
+    index = 1  # saturation over training
+    page.locator(".js-plotly-plot").nth(index).scroll_into_view_if_needed()
+    before = chart_json(page, index)
+    press_slider(page, "Weight scale", presses=2)
+    wait_for_change(page, index, before)
+    wait_until_idle(page, timeout=240)
+    assert_no_exception(page)
+    screenshot(page, "deep_activations_saturation", full_page=False)
+    page.locator(".js-plotly-plot").nth(3).scroll_into_view_if_needed()
+    screenshot(page, "deep_activations_dying", full_page=False)

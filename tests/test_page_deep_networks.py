@@ -297,3 +297,67 @@ def test_training_challenges_are_checked_against_the_run(init_page):
     assert solved, message
     at.selectbox(key="challenge").set_value("none").run()
     ok(at)
+
+
+# ---- Activations ---------------------------------------------------------------------------------------------
+
+from ui.deep_networks.activations_presets import CHALLENGES as ACT_CHALLENGES  # noqa: E402
+from ui.deep_networks.activations_presets import PRESETS as ACT_PRESETS  # noqa: E402
+from ui.deep_networks.compute import dying_relu, saturation_and_signs  # noqa: E402
+
+ACT = "pages/deep_networks/activations.py"
+
+
+def test_activations_defaults(init_page):
+    at = init_page
+    at.switch_page(ACT).run()
+    ok(at)
+    assert len(figure_titles(at)) == 6, figure_titles(at)
+    m = metrics(at)
+    assert m["Sigmoid: layer-2 units whose updates share one sign"] == "100%"
+    assert m["Sigmoid: steps where w₁ and w₂ moved the same way"] == "100%"
+    assert len(titled(at, "Activation functions")["data"]) == 8  # four functions, two panels
+    assert not at.error
+
+
+ACT_MOVES = [("act_gain", 2.0, "Saturated outputs per layer"), ("act_lr", 0.05, "Two incoming weights"),
+             ("act_epochs", 100, "Saturated outputs per layer"), ("act_seed", 1, "Saturated outputs per layer"),
+             ("act_large_lr", 2.0, "Dead units over training"), ("act_bias", 1.0, "Dead units per layer at the start"),
+             ("act_deep_lr", 0.05, "Training loss, six layers"), ("act_shown", ["sigmoid", "prelu", "linear"], "Activation functions")]
+
+
+def test_activations_every_widget_and_no_new_program(init_page):
+    at = init_page
+    at.switch_page(ACT).run()
+    ok(at)
+    compiled = programs.program_stats()["compiled"]
+    for key, value, title in ACT_MOVES:
+        before = data_of(at, title)
+        control(at, key).set_value(value).run()
+        ok(at)
+        assert data_of(at, title) != before, f"moving {key} did not change {title!r}"
+    assert programs.program_stats()["compiled"] == compiled, "a slider that keeps the shapes compiled a new program"
+    control(at, "act_shown").set_value([]).run()
+    ok(at)
+    assert any("No activation chosen" in w.value for w in at.warning)
+
+
+def test_activations_presets_and_challenge(init_page):
+    at = init_page
+    at.switch_page(ACT).run()
+    load_preset(at, ACT_PRESETS, "saturate")
+    runs = saturation_and_signs(4.0, 0.1, 200, 0)
+    assert runs["tanh"]["saturated"][0] == pytest.approx([0.11, 0.42, 0.50], abs=0.01)
+    assert runs["sigmoid"]["saturated"][0] == pytest.approx([0.02, 0.04, 0.08], abs=0.01)
+    load_preset(at, ACT_PRESETS, "negative_bias")
+    dead = dying_relu(1.0, 1.0, 200, 0)["cases"]
+    assert dead["bias −1, η = 0.05"]["dead"][0].tolist() == [3, 10, 12]
+    assert dead["leaky ReLU, η = 1"]["dead"].sum() == 0
+    set_up_challenge(at, "saturate", ACT_CHALLENGES)
+    solved, message = challenge_verdict(at)
+    assert not solved and "goal" in message
+    control(at, "act_gain").set_value(3.0).run()
+    solved, message = challenge_verdict(at)
+    assert solved, message
+    at.selectbox(key="challenge").set_value("none").run()
+    ok(at)

@@ -177,16 +177,17 @@ def tied_weights_figure(epochs, panels: dict, title: str, height: int = 380) -> 
     return style(fig, title, height)
 
 
-def gradient_norm_bars(norms: dict, layer_names: list, title: str, height: int = 340) -> dict:
-    """Grouped bars: {initialization: gradient norm per layer}; an exact zero is labelled "0"."""
+def gradient_norm_bars(norms: dict, layer_names: list, title: str, height: int = 340,
+                       y_title: str = "‖∂L/∂θ‖ of the layer at epoch 0", zero_label: str = "exactly 0") -> dict:
+    """Grouped bars: {run: one value per layer}; an exact zero is labelled ``zero_label``."""
     fig = new_figure()
     for i, (name, values) in enumerate(norms.items()):
         values = np.asarray(values, dtype=float)
         fig["data"].append({"type": "bar", "x": layer_names, "y": values, "name": name,
                             "marker": {"color": SEQUENCE[i % len(SEQUENCE)]},
-                            "text": ["exactly 0" if v == 0 else f"{v:.2g}" for v in values], "textposition": "outside"})
+                            "text": [zero_label if v == 0 else f"{v:.2g}" for v in values], "textposition": "outside"})
     fig["layout"]["barmode"] = "group"
-    fig["layout"]["yaxis"] = {"title": {"text": "‖∂L/∂θ‖ of the layer at epoch 0"}}
+    fig["layout"]["yaxis"] = {"title": {"text": y_title}}
     return style(fig, title, height)
 
 
@@ -302,3 +303,52 @@ def confusion_figure(confusion: np.ndarray, height: int = 320) -> dict:
                      {"xaxis": {"title": {"text": "predicted"}, "side": "bottom"},
                       "yaxis": {"title": {"text": "true"}, "autorange": "reversed"}})
     return style(fig, "Test points: confusion matrix at the end", height, legend=False)
+
+
+# ---- Activations --------------------------------------------------------------------------------------------
+
+def activation_functions_figure(z, functions: dict, derivatives: dict, height: int = 380) -> dict:
+    """Two panels: each activation f(z) (left) and its derivative f'(z) (right)."""
+    s = sizes()
+    fig = new_figure(layout=_subplot_layout(["f(z)", "f′(z)"], gap=0.08))
+    for panel, curves in enumerate((functions, derivatives)):
+        for i, (name, values) in enumerate(curves.items()):
+            fig["data"].append({"type": "scatter", "x": z, "y": values, "mode": "lines", "name": name, "legendgroup": name,
+                                "showlegend": panel == 0, "line": {"color": SEQUENCE[i % len(SEQUENCE)], "width": s["line"]},
+                                "xaxis": f"x{_suffix(panel)}", "yaxis": f"y{_suffix(panel)}"})
+        fig["layout"][f"xaxis{_suffix(panel)}"]["title"] = {"text": "z"}
+    return style(fig, "Activation functions and their derivatives", height)
+
+
+def weight_path_figure(paths: dict, title: str, height: int = 420) -> dict:
+    """Paths of two weights (w₁, w₂) during training, one marker per step: {name: (steps, 2)}."""
+    s = sizes()
+    fig = new_figure()
+    for i, (name, path) in enumerate(paths.items()):
+        path = np.asarray(path)
+        fig["data"].append({"type": "scatter", "x": path[:, 0], "y": path[:, 1], "mode": "lines+markers", "name": name,
+                            "line": {"color": SEQUENCE[i % len(SEQUENCE)], "width": s["line"]},
+                            "marker": {"size": s["marker"] - 3}})
+    fig["layout"]["xaxis"] = {"title": {"text": "w₁ (from unit 1 of layer 1)"}}
+    fig["layout"]["yaxis"] = {"title": {"text": "w₂ (from unit 2 of layer 1)"}}
+    return style(fig, title, height)
+
+
+def band_figure(epochs, runs: dict, title: str, y_title: str, log_y: bool = True, height: int = 380) -> dict:
+    """Median over runs (line) and the range from the smallest to the largest run (band): {name: (R, n)}."""
+    s = sizes()
+    fig = new_figure()
+    epochs = np.asarray(epochs)
+    for i, (name, values) in enumerate(runs.items()):
+        values = np.asarray(values, dtype=float)
+        color = SEQUENCE[i % len(SEQUENCE)]
+        r, g, b = (int(color[k:k + 2], 16) for k in (1, 3, 5))
+        low, high = np.nanmin(values, axis=0), np.nanmax(values, axis=0)
+        fig["data"].append({"type": "scatter", "x": np.r_[epochs, epochs[::-1]], "y": np.r_[high, low[::-1]], "fill": "toself",
+                            "fillcolor": f"rgba({r},{g},{b},0.18)", "line": {"width": 0}, "hoverinfo": "skip",
+                            "name": f"{name}: range of {values.shape[0]} seeds"})
+        fig["data"].append({"type": "scatter", "x": epochs, "y": np.nanmedian(values, axis=0), "mode": "lines",
+                            "name": f"{name}: median", "line": {"color": color, "width": s["line"]}})
+    fig["layout"]["xaxis"] = {"title": {"text": "epoch"}}
+    fig["layout"]["yaxis"] = {"type": "log" if log_y else "linear", "title": {"text": y_title}, "exponentformat": "power"}
+    return style(fig, title, height)

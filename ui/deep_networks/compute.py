@@ -155,3 +155,80 @@ def training_run(dataset: str, n_points: int, noise: float, data_seed: int, feat
         "status": int(run.status[0]), "message": run.message(0), "valid": valid, "widths": widths,
         "activation": activation, "n_params": int(run.theta.shape[-1]),
     }
+
+
+# ---- Activations ------------------------------------------------------------------------------------------
+
+ACTIVATION_WIDTHS = (16, 16, 16)
+DEEP_WIDTHS = (16,) * 6
+DEEP_SEEDS = 8
+
+
+def _moons():
+    return make_dataset("moons", 400, 0.1, 0)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def saturation_and_signs(gain: float, lr: float, epochs: int, seed: int) -> dict:
+    """Sigmoid and tanh networks (3 x 16) trained on the moons from Glorot normal x ``gain``: the share of
+    saturated outputs per layer over training, the share of layer-2 units whose incoming minibatch updates
+    all share one sign (at the start and at the end), and a full-batch run's path of two incoming weights
+    of one layer-2 unit, one snapshot per step."""
+    from networks.experiments import update_sign_agreement
+
+    data, out = _moons(), {}
+    for key in ("sigmoid", "tanh"):
+        architecture = mlp(2, ACTIVATION_WIDTHS, key)
+        settings = TrainSettings(optimizer="sgd", lr=float(lr), batch_size=32, epochs=int(epochs),
+                                 snapshot_every=training_snapshot_every(epochs), weight_scheme="glorot_normal",
+                                 weight_scale=float(gain), seed=int(seed))
+        run = train(architecture, data, settings)
+        agreement = update_sign_agreement(architecture, run.theta[0, [0, -1]], data, layer=1, batch_size=1, n_batches=64)
+        n_train = int(np.sum(data.split == 0))
+        path_run = train(architecture, data, settings.replace(batch_size=n_train, epochs=32, snapshot_every=1))
+        path = np.stack([np.asarray(path_run.params(0, i)[1][0])[:2, 0] for i in range(len(path_run.epochs))])
+        steps = np.diff(path, axis=0)
+        out[key] = {"epochs": run.epochs, "saturated": np.stack([l.saturated_fraction[0] for l in run.layers], axis=-1),
+                    "loss": run.loss[0, :, 0], "agreement": agreement, "path": path,
+                    "same_sign_steps": float(np.mean(np.sign(steps[:, 0]) == np.sign(steps[:, 1]))),
+                    "message": run.message(0), "status": int(run.status[0])}
+    return out
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def dying_relu(large_lr: float, bias: float, epochs: int, seed: int) -> dict:
+    """ReLU networks (3 x 16) on the moons: a modest step, a large step, a negative bias; and the two fixes
+    for the large step: a positive bias, and leaky ReLU. Dead units per layer at every snapshot."""
+    data = _moons()
+    every = training_snapshot_every(epochs)
+    settings = TrainSettings(optimizer="sgd", batch_size=32, epochs=int(epochs), snapshot_every=every, seed=int(seed))
+    relu = mlp(2, ACTIVATION_WIDTHS, "relu")
+    cases = {"η = 0.05": ("zero", 0.05), f"η = {large_lr:g}": ("zero", large_lr),
+             f"bias −{bias:g}, η = 0.05": ("negative_constant", 0.05), f"bias +{bias:g}, η = {large_lr:g}": ("constant", large_lr)}
+    thetas = np.stack([flatten_params(init_params(relu, seed, "he_normal", bias_scheme=b, bias_value=bias))
+                       for b, _ in cases.values()])
+    run = train(relu, data, settings, seeds=[seed] * len(cases), initial_params=thetas,
+                hyper_overrides={"lr": [lr for _, lr in cases.values()]})
+    leaky = mlp(2, ACTIVATION_WIDTHS, "leaky_relu")
+    leaky_run = train(leaky, data, settings.replace(lr=float(large_lr), weight_scheme="he_normal"))
+    out = {"epochs": run.epochs, "cases": {}}
+    for r, name in enumerate(cases):
+        out["cases"][name] = {"dead": np.stack([l.dead_units[r] for l in run.layers], axis=-1), "loss": run.loss[r, :, 0],
+                              "accuracy": run.accuracy[r, -1, 2], "message": run.message(r)}
+    never = np.stack([l.never_active[0] for l in leaky_run.layers], axis=-1)
+    out["cases"][f"leaky ReLU, η = {large_lr:g}"] = {"dead": np.zeros_like(never), "never_active": never,
+                                                      "loss": leaky_run.loss[0, :, 0], "accuracy": leaky_run.accuracy[0, -1, 2],
+                                                      "message": leaky_run.message(0)}
+    return out
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def deep_relu_vs_sigmoid(lr: float, epochs: int) -> dict:
+    """Six layers of 16, ReLU (He) against sigmoid (Glorot), the same SGD budget, eight seeds each."""
+    data, out = _moons(), {}
+    for key, scheme in (("relu", "he_normal"), ("sigmoid", "glorot_normal")):
+        settings = TrainSettings(optimizer="sgd", lr=float(lr), batch_size=32, epochs=int(epochs),
+                                 snapshot_every=training_snapshot_every(epochs), weight_scheme=scheme)
+        run = train(mlp(2, DEEP_WIDTHS, key), data, settings, seeds=range(DEEP_SEEDS))
+        out[key] = {"epochs": run.epochs, "loss": run.loss[:, :, 0], "accuracy": run.accuracy[:, -1, 2]}
+    return out
