@@ -34,10 +34,7 @@ def press_slider(page, label: str, presses: int = 1, key: str = "ArrowRight") ->
 
 
 def open_page(page, app_server: str, path: str, charts: int) -> None:
-    """Open the app's root first, as the other labs' browser tests do: on a fresh server the first visit
-    to a page URL can meet Streamlit's "Page not found" before st.navigation has run once."""
-    page.goto(app_server + "/")
-    wait_for_charts(page, 1, timeout=300)
+    """One page load: the page's URL directly (pages/<url path>.py is its first-visit entry, ui/first_visit.py)."""
     page.goto(app_server + path)
     wait_for_charts(page, charts, timeout=300)
     wait_until_idle(page, timeout=300)
