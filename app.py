@@ -9,11 +9,11 @@ import ui.preload  # noqa: E402,F401  (every module once, in one thread: see its
 from ui.navigation import ROOT, available_pages
 from ui.exports import chart_data_button, start_recording
 from ui.presets import link_preset_values
-from ui.urlstate import capture_initial_params, check_link
+from ui.urlstate import capture_initial_params, check_link, normalize_present_param
 from ui.theme import apply_page_style
 
-# A link with ?present=true opens in presentation mode with the sidebar folded away.
-presenting = st.query_params.get("present", "false").lower() == "true" or st.session_state.get("present", False)
+# A link with ?present=true (or 1, yes, on) opens in presentation mode with the sidebar folded away.
+presenting = normalize_present_param() or st.session_state.get("present", False)
 st.set_page_config(page_title="Optimization lab", page_icon=":material/insights:", layout="wide",
                    initial_sidebar_state="collapsed" if presenting else "auto")
 
@@ -27,7 +27,7 @@ for page in available_pages():
 with st.sidebar.container():
     st.toggle("Presentation mode", key="present", help="Large type and thick lines for a projector.", bind="query-params")
     st.segmented_control("Chart image format", ["png", "svg"], default="png", key="image_format",
-                         help="What each chart's camera button saves.")
+                         help="What each chart's camera button saves.", bind="query-params")
 
 apply_page_style()
 page = st.navigation(sections, expanded=True)

@@ -28,8 +28,23 @@ _CHECKED = "_url_checked_pages"
 #: format_func write the label): key -> function value -> label.
 LABELS: dict = {}
 
-#: Parameters that belong to the app frame, valid on every page.
-GLOBAL_KEYS = {"present"}
+#: How a link may spell presentation mode on or off (Streamlit itself reads only true/false).
+TRUE_WORDS, FALSE_WORDS = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
+
+
+def normalize_present_param() -> bool:
+    """``?present=1`` / ``yes`` / ``on`` mean presentation mode as ``true`` does (and 0/no/off mean off):
+    such a value is taken, rewritten as true/false by the toggle, and not dropped without a word.
+    Returns whether the link asks for presentation mode."""
+    raw = st.query_params.get("present")
+    if raw is None:
+        return False
+    word = raw.strip().lower()
+    if word in (TRUE_WORDS | FALSE_WORDS) and raw != word or word in (TRUE_WORDS | FALSE_WORDS) - {"true", "false"}:
+        forget_params(["present"])
+        st.session_state["present"] = word in TRUE_WORDS
+        write_to_link("present", "true" if word in TRUE_WORDS else None)  # the link says it Streamlit's way
+    return word in TRUE_WORDS
 
 
 def _overflowing(raw: str) -> bool:
@@ -103,8 +118,8 @@ def check_link(page_id: str, container=None) -> None:
     _retire_initial_link()
     problems = []
     for key, raws in params.items():
-        if key in GLOBAL_KEYS:
-            continue
+        if key == "present" and raws and raws[0].strip().lower() in TRUE_WORDS | FALSE_WORDS:
+            continue  # taken by normalize_present_param
         if key not in st.session_state:
             problems.append(f"`{key}` is not a setting of this page")
             continue
