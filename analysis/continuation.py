@@ -16,7 +16,7 @@ list of widths sigma_0 > sigma_1 > ... > 0, each stage starting where the last o
 
 from __future__ import annotations
 
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import NamedTuple
 
 import jax

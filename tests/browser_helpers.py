@@ -48,3 +48,29 @@ def first_path_trace(page: Page) -> str:
                    const trace = plot.data.find(t => t.mode === 'lines+markers');
                    return JSON.stringify([trace.x, trace.y]); }"""
     )
+
+
+def chart_json(page, index: int) -> str:
+    """The data of the index-th Plotly chart on the page, as JSON (to see that it changed)."""
+    return page.evaluate(
+        """(i) => { const plot = document.querySelectorAll('.js-plotly-plot')[i];
+                    return plot ? JSON.stringify(plot.data.map(t => [t.name, t.x, t.y, t.z])) : ''; }""",
+        index,
+    )
+
+
+def wait_for_change(page, index: int, before: str, timeout: float = 240.0) -> None:
+    """Wait until the index-th chart's data differs from ``before`` (a chart_json)."""
+    page.wait_for_function(
+        """([i, before]) => { const plot = document.querySelectorAll('.js-plotly-plot')[i];
+                              return plot && JSON.stringify(plot.data.map(t => [t.name, t.x, t.y, t.z])) !== before; }""",
+        arg=[index, before], timeout=timeout * 1000,
+    )
+
+
+def press_slider(page, label: str, presses: int = 1, key: str = "ArrowRight") -> None:
+    """Focus the slider labelled ``label`` and press ``key`` ``presses`` times (in quick succession)."""
+    slider = page.locator('[data-testid="stSlider"]', has_text=label).first.locator('input[type="range"], [role="slider"]').first
+    slider.focus()
+    for _ in range(presses):
+        slider.press(key)

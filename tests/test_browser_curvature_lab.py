@@ -6,32 +6,17 @@ import time
 
 import pytest
 
-from tests.browser_helpers import assert_no_exception, screenshot, wait_for_charts, wait_until_idle
+from tests.browser_helpers import (
+    assert_no_exception,
+    chart_json,
+    press_slider,
+    screenshot,
+    wait_for_change,
+    wait_for_charts,
+    wait_until_idle,
+)
 
 pytestmark = pytest.mark.browser
-
-
-def chart_json(page, index: int) -> str:
-    return page.evaluate(
-        """(i) => { const plot = document.querySelectorAll('.js-plotly-plot')[i];
-                    return plot ? JSON.stringify(plot.data.map(t => [t.name, t.x, t.y, t.z])) : ''; }""",
-        index,
-    )
-
-
-def wait_for_change(page, index: int, before: str, timeout: float = 240.0) -> None:
-    page.wait_for_function(
-        """([i, before]) => { const plot = document.querySelectorAll('.js-plotly-plot')[i];
-                              return plot && JSON.stringify(plot.data.map(t => [t.name, t.x, t.y, t.z])) !== before; }""",
-        arg=[index, before], timeout=timeout * 1000,
-    )
-
-
-def press_slider(page, label: str, presses: int = 2, key: str = "ArrowRight") -> None:
-    slider = page.locator('[data-testid="stSlider"]', has_text=label).first.locator('input[type="range"], [role="slider"]').first
-    slider.focus()
-    for _ in range(presses):
-        slider.press(key)
 
 
 def open_page(page, app_server: str, path: str, charts: int) -> None:

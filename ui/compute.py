@@ -12,7 +12,7 @@ from analysis.curvature import Curvature, curvature_from_hessians
 from landscapes import get_landscape
 from landscapes.base import Landscape
 from optimizers import run_race
-from optimizers.engine import RunSettings, Trajectories
+from optimizers.engine import RunSettings
 
 
 def landscape_from(key: str, settings: tuple) -> Landscape:

@@ -14,12 +14,7 @@ from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
-from ui.streamlit_internals import (
-    clear_initial_query_params,
-    registered_widget_default,
-    remove_query_params,
-    set_query_param,
-)
+from ui.streamlit_internals import clear_initial_query_params, remove_query_params, set_query_param
 
 _INITIAL = "_url_initial_params"
 _CHECKED = "_url_checked_pages"
