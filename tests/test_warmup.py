@@ -16,11 +16,13 @@ def test_warm_pages_opens_each_page_and_prints_a_progress_line_per_page(monkeypa
 
 
 def test_a_failing_page_is_reported_by_path_and_does_not_stop_the_others(monkeypatch, capsys, tmp_path):
-    broken = navigation.PageInfo("pages/does_not_exist.py", "Missing", ":material/error:", "Race", "missing")
+    script = tmp_path / "broken_page.py"
+    script.write_text("raise RuntimeError('broken on purpose')\n")
+    broken = navigation.PageInfo(str(script), "Broken", ":material/error:", "Race", "broken")
     good = next(p for p in navigation.PAGES if p.path == "pages/curvature/conditioning.py")
     monkeypatch.setattr(navigation, "available_pages", lambda: [broken, good])
     failed = warmup.warm_pages(timeout=600)
     captured = capsys.readouterr()
-    assert failed == ["pages/does_not_exist.py"]
-    assert "warmup: pages/does_not_exist.py failed" in captured.err
+    assert failed == [str(script)]
+    assert f"warmup: {script} failed" in captured.err
     assert "warmup: page 2/2 Conditioning in" in captured.out
