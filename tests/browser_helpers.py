@@ -10,16 +10,22 @@ from tests.conftest import ARTIFACTS
 
 
 def wait_until_idle(page: Page, timeout: float = 120.0) -> None:
-    """Wait until Streamlit has finished running the script (no 'running' status widget)."""
+    """Wait until Streamlit has finished running the script: the app root reports the script state
+    'notRunning' (Streamlit's own attribute, set the moment a run ends) and no status widget or
+    skeleton shows, twice in a row 0.4 s apart (a rerun asked for meanwhile starts again)."""
     deadline = time.time() + timeout
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout * 1000)
-    time.sleep(0.5)
+    time.sleep(0.3)
+
+    def idle() -> bool:
+        state = page.locator('[data-testid="stApp"]').first.get_attribute("data-test-script-state")
+        return (state == "notRunning" and page.locator('[data-testid="stStatusWidget"]').count() == 0
+                and page.locator('[data-testid="stSkeleton"]').count() == 0)
+
     while time.time() < deadline:
-        running = page.locator('[data-testid="stStatusWidget"]').count()
-        skeleton = page.locator('[data-testid="stSkeleton"]').count()
-        if running == 0 and skeleton == 0:
+        if idle():
             time.sleep(0.4)
-            if page.locator('[data-testid="stStatusWidget"]').count() == 0:
+            if idle():
                 return
         time.sleep(0.25)
     raise TimeoutError("the app kept running")

@@ -119,10 +119,14 @@ def figures_csv(figures) -> bytes:
 
 
 def chart_data_button(page_id: str) -> None:
-    """A button at the foot of the page: the data of every chart it drew, as one CSV (built only when clicked)."""
+    """A button at the foot of the page: the data of every chart it drew, as one CSV (built only when clicked).
+
+    on_click="ignore": a click must not rerun the page. With a rerun, the run that the click starts
+    replaces the button's deferred file, and on a busy server the browser's request for the old one
+    can arrive after it was dropped: the file never comes (seen in CI on a loaded machine)."""
     figures = list(st.session_state.get(_FIGURES) or [])
     if figures:
         st.download_button(
             "This page's chart data (CSV)", lambda: figures_csv(figures), file_name=f"{page_id or 'playground'}_charts.csv",
-            mime="text/csv", key="download_chart_data", icon=":material/table_view:", width="stretch",
+            mime="text/csv", key="download_chart_data", on_click="ignore", icon=":material/table_view:", width="stretch",
         )

@@ -137,13 +137,13 @@ e1, e2, e3, e4 = st.columns(4)
 with e1:
     st.download_button("Trajectories and curvature (CSV)",
                        lambda: trajectories_frame(trajectories, names, landscape).to_csv(index=False).encode(), file_name=f"race_{landscape_key}.csv", mime="text/csv",
-                       key="download_csv", icon=":material/download:", width="stretch")
+                       key="download_csv", on_click="ignore", icon=":material/download:", width="stretch")
 with e2:  # the animation is built when the file is asked for, not on every rerun
     st.download_button("Animated race (HTML for slides)", lambda: animation_html(race_animation(*race_key)), file_name=f"race_{landscape_key}.html",
-                       mime="text/html", key="download_html", icon=":material/movie:", width="stretch")
+                       mime="text/html", key="download_html", on_click="ignore", icon=":material/movie:", width="stretch")
 with e3:
     st.download_button("Animated race (GIF)", lambda: race_gif(landscape, grid, paths, names), file_name=f"race_{landscape_key}.gif",
-                       mime="image/gif", key="download_gif", icon=":material/gif_box:", width="stretch",
+                       mime="image/gif", key="download_gif", on_click="ignore", icon=":material/gif_box:", width="stretch",
                        help="A looping 960×720 animation of the contour map and the paths, drawn when you click.")
 with e4:
     share_box()
