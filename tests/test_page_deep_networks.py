@@ -195,7 +195,7 @@ def test_training_defaults_draw_the_run_with_a_browser_scrubber(init_page):
     at = init_page
     at.switch_page(TRAIN).run()
     ok(at)
-    assert len(figure_titles(at)) == 4, figure_titles(at)
+    assert len(figure_titles(at)) == 5, figure_titles(at)
     fig = titled(at, SCRUBBER)
     assert fig["data"][0]["type"] == "heatmap"
     assert len(fig["frames"]) == 31  # epochs 0, 10, ..., 300
@@ -243,8 +243,49 @@ def test_training_every_widget_and_no_new_program_for_traced_sliders(init_page):
         control(at, key).set_value(value).run()
         ok(at)
         assert data_of(at, SCRUBBER) != before, f"moving {key} did not change the run"
-    assert len(figure_titles(at)) == 4
+    assert len(figure_titles(at)) == 5
     assert "Dead ReLU units per layer" in figure_titles(at)
+
+
+DIAGRAM = "The network at epoch"
+
+
+def test_training_network_diagram_draws_every_unit_from_the_run():
+    """The diagram's thumbnails are the units' real outputs: the output tile equals the decision map the
+    scrubber shows (same parameters, coarser grid), a hidden tile equals tanh(x W + b) of that unit, every
+    drawn unit has its tile and its hover label, and the epoch slider shows an earlier snapshot."""
+    import numpy as np
+
+    from networks.datasets import feature_columns, grid_points
+    from ui.deep_networks.compute import DIAGRAM_RESOLUTION, diagram_tiles, training_run
+
+    at = open_page(TRAIN)  # a fresh session: the defaults
+    fig = titled(at, DIAGRAM)
+    assert "epoch 300" in fig["layout"]["title"]["text"]
+    mosaic = array(fig["data"][0]["z"])
+    r = DIAGRAM_RESOLUTION
+    assert fig["data"][0]["type"] == "heatmap" and np.isfinite(mosaic).sum() == (2 + 8 + 8 + 1) * r * r
+    labels = next(t for t in fig["data"] if t.get("name") == "unit")["text"]
+    assert labels[:2] == ["x", "y"] and "h2.8" in labels and labels[-1] == "p(class 1)"
+    assert {t["name"] for t in fig["data"] if t.get("showlegend")} == {"positive weight", "negative weight"}
+
+    result = training_run("moons", 400, 0.1, 0, ("x", "y"), (8, 8), "tanh", "glorot_normal", "momentum",
+                          tuple(sorted({"lr": 0.05, "momentum": 0.9, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8,
+                                        "weight_decay": 0.0}.items())), 32, 300, -np.inf, 0)
+    tiles = diagram_tiles(result, len(result["epochs"]) - 1)
+    grid, _ = grid_points(result["domain"], r)
+    inputs = feature_columns(grid, result["feature_names"])
+    W, b = (np.asarray(a) for a in result["params"][-1][0][:2])
+    np.testing.assert_allclose(tiles["tiles"][1][0].ravel(), np.tanh(inputs @ W[:, 0] + b[0]), atol=1e-12)
+    from ui.deep_networks.compute import numpy_outputs
+    from networks import mlp
+    p = numpy_outputs(mlp(2, (8, 8), "tanh"), result["params"][-1], inputs)
+    np.testing.assert_allclose(tiles["tiles"][-1][0].ravel(), p, atol=1e-12)
+
+    at.select_slider(key="train_diagram_epoch").set_value(0).run()
+    ok(at)
+    assert "epoch 0" in titled(at, DIAGRAM)["layout"]["title"]["text"]
+    assert array(titled(at, DIAGRAM)["data"][0]["z"]).tolist() != mosaic.tolist()
 
 
 def test_training_bad_input_is_clamped_with_warnings(init_page):

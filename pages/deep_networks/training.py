@@ -12,9 +12,10 @@ from networks.datasets import DATASETS, FEATURES_1D, FEATURES_2D, REGRESSION, TI
 from optimizers import OPTIMIZERS
 from ui.controls import BETA2S, EPSILONS, LEARNING_RATES, fmt, log_slider
 from ui.deep_networks import charts as dc
-from ui.deep_networks.compute import training_run
+from ui.deep_networks.compute import network_diagram, training_run
 from ui.deep_networks.training_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
 from ui.presets import challenge_box, preset_picker, show_challenge_result
+from ui.theme import presentation_on
 from ui.urlstate import LABELS
 
 MAX_DEPTH, MAX_WIDTH, MAX_EPOCHS = 8, 64, 2000
@@ -132,6 +133,24 @@ def boundary_section(c: dict, result: dict) -> None:
                "(blue) against class 0 (orange); filled points are training points, open diamonds test points.")
 
 
+@st.fragment
+def diagram_section(c: dict, result: dict) -> None:
+    """The network drawn unit by unit at a chosen snapshot (a fragment: the epoch choice reruns only this)."""
+    st.subheader("The network, unit by unit")
+    epochs = [int(e) for e in result["epochs"]]
+    if len(epochs) > 1:
+        epoch = st.select_slider("Diagram at epoch", epochs, epochs[-1], key="train_diagram_epoch")
+    else:
+        epoch = epochs[0]
+    snapshot = epochs.index(epoch) if epoch in epochs else len(epochs) - 1
+    run_key = tuple(sorted((k, v) for k, v in c.items() if k != "used"))
+    st.plotly_chart(network_diagram(run_key, snapshot, presentation_on(), result), key="train_diagram")
+    st.caption("Each square is one unit: its output over the whole input plane (for 1-D data, over the line), blue where "
+               "it is positive and orange where negative, scaled to the unit's own largest value (white: zero, so a dead "
+               "ReLU is blank). The first column holds the input features, the last the network's output. Lines are the "
+               "weights between the drawn units: blue positive, orange negative, thicker when larger in their layer.")
+
+
 def layers_section(result: dict) -> None:
     st.subheader("Inside the network, layer by layer")
     L = len(result["widths"])
@@ -185,6 +204,7 @@ verdict = st.container()
 settings = controls_section()
 result = run_section(settings)
 boundary_section(settings, result)
+diagram_section(settings, result)
 layers_section(result)
 outcome_section(result)
 if challenge is not None:

@@ -305,6 +305,109 @@ def confusion_figure(confusion: np.ndarray, height: int = 320) -> dict:
     return style(fig, "Test points: confusion matrix at the end", height, legend=False)
 
 
+# ---- the network diagram ------------------------------------------------------------------------------------
+
+DIAGRAM_COLORSCALE = [[0, "#C55A11"], [0.5, "#FFFFFF"], [1, "#2E75B6"]]  # -1 orange, 0 white, +1 blue
+EDGE_BUCKETS = ((0.0, 0.25, 0.5, 0.3), (0.25, 0.6, 1.4, 0.6), (0.6, 1.01, 3.0, 0.85))  # |w|/max|w| in [lo, hi): width, opacity
+
+
+def _normalized(tile: np.ndarray) -> np.ndarray:
+    """A unit's output divided by its largest magnitude: every thumbnail uses the whole colour scale
+    (a unit that is zero everywhere, a dead ReLU, stays white)."""
+    m = float(np.nanmax(np.abs(tile))) if tile.size else 0.0
+    return tile / m if m > 0 else np.zeros_like(tile)
+
+
+def network_diagram_figure(diagram: dict, classification: bool, height: int | None = None) -> dict:
+    """The network as TensorFlow Playground draws it: a column per layer (the input features, each hidden
+    layer, the output), each unit a thumbnail of its output over the input plane (a small map for 2-D
+    data, a curve for 1-D data), scaled to its own largest magnitude, and the weights between drawn units
+    as lines: blue positive, orange negative, thicker when larger. One heatmap holds every map (a mosaic
+    with gaps), so the figure stays small however many units there are."""
+    s = sizes()
+    tiles = diagram["tiles"]
+    two_d = tiles[0].ndim == 3
+    r = tiles[0].shape[-1]  # pixels per tile side
+    gap, column_gap = max(r // 3, 4), 2 * r
+    rows = max(len(t) for t in tiles)
+    height = height or int(np.clip(50 * rows + 200, 420, 860))
+    pitch, column_pitch = r + gap, r + column_gap
+    height_px, width_px = rows * pitch - gap, len(tiles) * column_pitch - column_gap
+
+    def top(c: int, i: int) -> float:  # the y of unit i's upper edge in column c (columns centred vertically)
+        return height_px - ((rows - len(tiles[c])) * pitch / 2 + i * pitch)
+
+    data = []
+    if two_d:
+        mosaic = np.full((height_px, width_px), np.nan)
+        for c, column in enumerate(tiles):
+            for i, tile in enumerate(column):
+                values = 2 * tile - 1 if classification and c == len(tiles) - 1 else tile  # p = 0.5 is white
+                row0 = int(round(height_px - top(c, i)))
+                mosaic[row0:row0 + r, c * column_pitch:c * column_pitch + r] = _normalized(values)[::-1]
+        data.append({"type": "heatmap", "z": mosaic[::-1], "x0": 0.5, "dx": 1, "y0": 0.5, "dy": 1, "zmin": -1, "zmax": 1,
+                     "colorscale": DIAGRAM_COLORSCALE, "showscale": False, "hoverinfo": "skip", "name": "unit outputs"})
+    else:
+        xs, ys = [], []
+        grid = np.linspace(0, r, tiles[0].shape[-1])
+        for c, column in enumerate(tiles):
+            for i, tile in enumerate(column):
+                middle = top(c, i) - r / 2
+                xs += list(c * column_pitch + grid) + [None]
+                ys += list(middle + _normalized(tile) * r * 0.45) + [None]
+        data.append({"type": "scatter", "x": xs, "y": ys, "mode": "lines", "name": "unit outputs", "showlegend": False,
+                     "hoverinfo": "skip", "line": {"color": "#1F1F1F", "width": 1.5}})
+    boxes_x, boxes_y = [], []
+    for c, column in enumerate(tiles):
+        for i in range(len(column)):
+            x0, y0 = c * column_pitch, top(c, i)
+            boxes_x += [x0, x0 + r, x0 + r, x0, x0, None]
+            boxes_y += [y0, y0, y0 - r, y0 - r, y0, None]
+    data.append({"type": "scatter", "x": boxes_x, "y": boxes_y, "mode": "lines", "showlegend": False, "hoverinfo": "skip",
+                 "line": {"color": "#8C8C8C", "width": 0.8}, "name": "units"})
+    for sign, color, label in ((1, "#2E75B6", "positive weight"), (-1, "#C55A11", "negative weight")):
+        for b, (lo, hi, width, opacity) in enumerate(EDGE_BUCKETS):
+            ex, ey = [], []
+            for c, W in enumerate(diagram["weights"]):
+                largest = float(np.max(np.abs(W))) if W.size else 0.0
+                if largest == 0:
+                    continue
+                share = np.abs(W) / largest
+                for i, j in zip(*np.nonzero((np.sign(W) == sign) & (share >= lo) & (share < hi))):
+                    ex += [c * column_pitch + r, (c + 1) * column_pitch, None]
+                    ey += [top(c, i) - r / 2, top(c + 1, j) - r / 2, None]
+            if ex:
+                data.append({"type": "scatter", "x": ex, "y": ey, "mode": "lines", "hoverinfo": "skip", "name": label,
+                             "legendgroup": label, "showlegend": b == len(EDGE_BUCKETS) - 1,
+                             "line": {"color": color, "width": width}, "opacity": opacity})
+    centres_x, centres_y, labels = [], [], []
+    for c, column in enumerate(tiles):
+        for i in range(len(column)):
+            centres_x.append(c * column_pitch + r / 2)
+            centres_y.append(top(c, i) - r / 2)
+            labels.append(diagram["names"][c][i])
+    data.append({"type": "scatter", "x": centres_x, "y": centres_y, "mode": "markers", "text": labels, "showlegend": False,
+                 "hovertemplate": "%{text}<extra></extra>", "marker": {"size": max(r // 2, 6), "opacity": 0}, "name": "unit"})
+    titles = ["inputs"] + [f"hidden {l}" for l in range(1, len(tiles) - 1)] + ["output"]
+    annotations = []
+    for c, (title, summary, more) in enumerate(zip(titles, diagram["summaries"], diagram["hidden"])):
+        x = c * column_pitch + r / 2
+        annotations.append({"text": f"<b>{title}</b>", "x": x, "y": height_px + gap, "xref": "x", "yref": "y",
+                            "yanchor": "bottom", "showarrow": False, "font": {"size": s["tick"]}})
+        below = summary + (f" · +{more} not drawn" if more else "")
+        annotations.append({"text": below.replace(" · ", "<br>"), "x": x, "y": -gap, "xref": "x", "yref": "y",
+                            "yanchor": "top", "showarrow": False, "font": {"size": max(s["tick"] - 2, 10)}})
+    layout = {"xaxis": {"visible": False, "range": [-column_gap / 2, width_px + column_gap / 2], "fixedrange": True},
+              "yaxis": {"visible": False, "range": [-4.5 * gap - r, height_px + 2.5 * gap], "scaleanchor": "x",
+                        "fixedrange": True},
+              "annotations": annotations}
+    fig = style(new_figure(data, layout), f"The network at epoch {diagram['epoch']}: each unit's output over the inputs",
+                height)
+    fig["layout"]["xaxis"].update(visible=False, showgrid=False, zeroline=False)
+    fig["layout"]["yaxis"].update(visible=False, showgrid=False, zeroline=False)
+    return fig
+
+
 # ---- Activations --------------------------------------------------------------------------------------------
 
 def activation_functions_figure(z, functions: dict, derivatives: dict, height: int = 380) -> dict:

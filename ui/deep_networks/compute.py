@@ -154,7 +154,50 @@ def training_run(dataset: str, n_points: int, noise: float, data_seed: int, feat
         "dead": np.stack([layer.dead_units[0, :valid] for layer in layers], axis=-1),
         "status": int(run.status[0]), "message": run.message(0), "valid": valid, "widths": widths,
         "activation": activation, "n_params": int(run.theta.shape[-1]),
+        "params": [run.params(0, i) for i in range(valid)], "feature_names": data.feature_names,
+        "domain": data.domain, "n_inputs": data.n_inputs,
     }
+
+
+# ---- the network diagram --------------------------------------------------------------------------------
+
+DIAGRAM_RESOLUTION = 21  # each unit's thumbnail: its output over a 21 x 21 grid of the input plane (2-D data)
+DIAGRAM_CURVE_POINTS = 60  # or over 60 points of the line (1-D data)
+DIAGRAM_MAX_UNITS = 12  # units drawn per layer; a wider layer shows its first 12 and says how many more
+
+
+def diagram_tiles(result: dict, snapshot: int) -> dict:
+    """What the network diagram draws at one snapshot: for every column (the input features, each hidden
+    layer, the output) the output of each drawn unit over the input plane (or line), the weights between
+    drawn units, and a one-line summary per layer. NumPy only: the model's forward pass on a small grid."""
+    from networks.datasets import feature_columns, grid_points
+    from networks.model import forward_layers
+
+    resolution = DIAGRAM_RESOLUTION if len(result["domain"]) == 2 else DIAGRAM_CURVE_POINTS
+    grid, axes = grid_points(result["domain"], resolution)
+    inputs = feature_columns(grid, result["feature_names"])
+    architecture = mlp(result["n_inputs"], result["widths"], result["activation"], result["task"])
+    params = result["params"][snapshot]
+    output, _, xs = forward_layers(architecture, params, np.asarray(inputs, dtype=float))
+    output = np.asarray(output)
+    if result["task"] == "classification":
+        output = _sigmoid(output)
+    columns = [np.asarray(inputs)] + [np.asarray(x) for x in xs] + [output[:, None]]
+    shown = [min(c.shape[1], DIAGRAM_MAX_UNITS) for c in columns]
+    weights = [np.asarray(params[l][0])[:shown[l], :shown[l + 1]] for l in range(len(columns) - 1)]
+    L = len(result["widths"])
+    n_features = len(result["feature_names"])
+    summaries = ([f"{n_features} input" + ("s" if n_features > 1 else "")]
+                 + [f"{result['widths'][l]} units · " + (f"{int(result['dead'][snapshot, l])} dead"
+                                                           if ACTIVATIONS[result["activation"]].can_die
+                                                           else f"{result['saturated'][snapshot, l]:.0%} saturated")
+                    for l in range(L)] + ["output"])
+    names = ([list(result["feature_names"])] + [[f"h{l + 1}.{j + 1}" for j in range(shown[l + 1])] for l in range(L)]
+             + [["p(class 1)" if result["task"] == "classification" else "prediction"]])
+    return {"tiles": [c[:, :k].T.reshape((k,) + ((resolution, resolution) if len(axes) == 2 else (resolution,)))
+                      for c, k in zip(columns, shown)],
+            "weights": weights, "summaries": summaries, "names": names,
+            "hidden": [c.shape[1] - k for c, k in zip(columns, shown)], "epoch": int(result["epochs"][snapshot])}
 
 
 # ---- Activations ------------------------------------------------------------------------------------------
@@ -232,3 +275,13 @@ def deep_relu_vs_sigmoid(lr: float, epochs: int) -> dict:
         run = train(mlp(2, DEEP_WIDTHS, key), data, settings, seeds=range(DEEP_SEEDS))
         out[key] = {"epochs": run.epochs, "loss": run.loss[:, :, 0], "accuracy": run.accuracy[:, -1, 2]}
     return out
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def network_diagram(run_key: tuple, snapshot: int, present: bool, _result: dict) -> dict:
+    """The diagram's figure for one run (``run_key``: every setting of ``training_run``) at one snapshot,
+    cached: ~40-120 kB per entry."""
+    from ui.deep_networks.charts import network_diagram_figure
+
+    return network_diagram_figure(diagram_tiles(_result, snapshot), _result["task"] == "classification")
+
