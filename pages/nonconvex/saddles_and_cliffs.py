@@ -2,27 +2,19 @@
 
 import math
 
-import numpy as np
 import streamlit as st
 
-from analysis.cliffs import CLIPPING_VARIANTS, gd_step_bound, step_lengths, wall_edge
-from analysis.high_dim_saddle import D_MAX, HD_OPTIMIZERS, HD_STEPS, minimum_loss
-from analysis.matrix_powers import MAX_POWER, angle_gap_ok, spectral_norms
+from analysis.cliffs import CLIPPING_VARIANTS
+from analysis.high_dim_saddle import D_MAX, HD_STEPS
+from analysis.matrix_powers import MAX_POWER, angle_gap_ok
 from landscapes import get_landscape
-from optimizers import OPTIMIZERS
-from optimizers.engine import RunSettings
-from ui import charts
-from ui.nonconvex import charts as nc
-from ui.nonconvex import compute
-from ui.compute import landscape_from, loss_grid, race
 from ui.controls import LEARNING_RATES, log_slider, log_values
 from ui.presets import challenge_box, preset_picker, show_challenge_result
+from ui.nonconvex import saddles_and_cliffs_views as views
 from ui.nonconvex.saddles_and_cliffs_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
+from ui.theme import presentation_on
 
-NAMES = {k: OPTIMIZERS[k].name for k in HD_OPTIMIZERS}
-CLIP_COLORS = dict(zip(CLIPPING_VARIANTS, ["#D55E00", "#0072B2", "#009E73"]))
-CLIP_DASHES = dict(zip(CLIPPING_VARIANTS, ["solid", "solid", "dash"]))
-
+present = presentation_on()
 st.title("Saddles and cliffs")
 preset_picker(PRESETS, CONTROLLED_KEYS, key="preset")
 with st.sidebar:
@@ -44,24 +36,14 @@ with c2:
     offset = log_slider("Start: distance y₀ off the ridge", "sc_offset", [1e-4, 1e-3, 1e-2, 0.05, 0.1, 0.3], 1e-2)
 with c3:
     newton_lr = st.slider("Newton step size η_N", 0.1, 1.0, 1.0, 0.1, key="sc_newton_lr", bind="query-params")
-saddle_settings = (("noise", 0.5),)
-saddle = landscape_from("saddle", saddle_settings)
-start = (-1.5, float(offset))
-run = RunSettings(lr=sc_lr, momentum=0.9, newton_lr=newton_lr, damping=1e-3, n_steps=60)
-results = race("saddle", saddle_settings, HD_OPTIMIZERS, run, start)
-paths = {k: r[0].path(0) for k, r in results.items()}
+section = views.saddle_2d(float(sc_lr), float(offset), float(newton_lr), present)
 left, right = st.columns([1.2, 1])
 with left:
-    fig = charts.contour_map(saddle, loss_grid("saddle", saddle_settings), "Paths near the saddle x² − y²", height=520)
-    charts.add_paths(fig, paths, NAMES)
-    st.plotly_chart(fig, key="sc_saddle_map")
+    st.plotly_chart(section["map"], key="sc_saddle_map")
 with right:
-    distances = {k: np.linalg.norm(p, axis=1) for k, p in paths.items()}
-    st.plotly_chart(charts.series_figure(distances, NAMES, "Distance from the saddle", "|θ| (log scale)", height=420),
-                    key="sc_saddle_distance")
-    stopped = [NAMES[k] for k, r in results.items() if r[0].diverged(0)]
-    if stopped:
-        st.caption("Runs that left the plotted region stop there: " + ", ".join(stopped) + " (x² − y² has no bottom).")
+    st.plotly_chart(section["distance"], key="sc_saddle_distance")
+    if section["stopped"]:
+        st.caption("Runs that left the plotted region stop there: " + ", ".join(section["stopped"]) + " (x² − y² has no bottom).")
 
 # ---- 2. a saddle in d dimensions ---------------------------------------------------------------------
 st.header("2 · Saddles in many dimensions")
@@ -87,43 +69,29 @@ with c3:
     mu = log_slider("Negative curvature μ", "sc_mu", log_values(-3, 0, (1, 2, 5)), 0.1)
 with c4:
     hd_lr = log_slider("Learning rate η", "sc_hd_lr", LEARNING_RATES, 0.1)
-hyper = (("lr", hd_lr), ("momentum", 0.9), ("beta1", 0.9), ("beta2", 0.999), ("eps", 1e-8), ("newton_lr", 1.0), ("damping", 0.1))
-# GD last, so that its curve is drawn on top of Newton's where both sit at the saddle
-runs = compute.saddle_runs(("newton", "saddle_free_newton", "momentum", "adam", "sgd"), d, k_neg, float(mu), hyper, 1e-3, 32, 0)
-share = compute.downhill_share(d, k_neg, float(mu))
-target = minimum_loss(k_neg, float(mu))
+section = views.saddle_hd(d, k_neg, float(mu), float(hd_lr), present)
+share, target = section["share"], section["target"]
 c1, c2, c3 = st.columns(3)
 c1.metric("Random directions that curve down at the saddle", f"{100 * share:.3g} %" if share > 0 else "< 0.005 %",
           help="Share of random unit vectors u with uᵀHu < 0 (Monte Carlo, 20,000 directions).")
 c2.metric("Share of negative eigenvalues", f"{k_neg} of {d}")
 c3.metric("Loss at the minima", f"{target:.4g}")
 if challenge is not None and challenge is CHALLENGES["escape"]:
-    show_challenge_result(challenge, *challenge.check(runs, {"d": d, "k": k_neg, "mu": float(mu), "lr": float(hd_lr)}))
+    show_challenge_result(challenge, *challenge.check(views.hd_runs(d, k_neg, float(mu), float(hd_lr)),
+                                                      {"d": d, "k": k_neg, "mu": float(mu), "lr": float(hd_lr)}))
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(nc.band_figure({k: r.loss - target for k, r in runs.items()}, NAMES,
-                                   f"Loss above the minima, 32 small random starts, d = {d}", "L − L_min (log scale)",
-                                   log_y=True, floor=1e-12, height=420), key="sc_hd_loss")
+    st.plotly_chart(section["loss"], key="sc_hd_loss")
 with right:
-    st.plotly_chart(nc.band_figure({k: r.distance for k, r in runs.items()}, NAMES, "Distance from the saddle",
-                                   "|x| (log scale, floor 10⁻¹⁶)", log_y=True, floor=1e-16, height=420), key="sc_hd_distance")
+    st.plotly_chart(section["distance"], key="sc_hd_distance")
 st.caption("Lines: median over the 32 runs; bands: 10–90 %. Starts: |x₀| ≈ 10⁻³ around the saddle. "
            "Saddle-free Newton uses damping 0.1, so that |h| + damping never vanishes where the curvature changes sign.")
 if k_neg > 0:
-    half = 0.5 * target
-    rows = []
-    for k, r in runs.items():
-        steps = r.escape_steps(half)
-        rows.append({"optimizer": NAMES[k], "escaped (of 32)": int((steps >= 0).sum()),
-                     "median steps to escape": f"{np.median(steps[steps >= 0]):.0f}" if (steps >= 0).any() else "—",
-                     "final distance from saddle": f"{np.median(r.distance[:, -1]):.2e}",
-                     "diverged": int((~r.alive[:, -1]).sum())})
-    st.caption(f"Escaped: loss below half the minimum's, {half:.3g}, within {HD_STEPS} steps.")
-    st.dataframe(rows, hide_index=True, width="stretch")
+    st.caption(f"Escaped: loss below half the minimum's, {section['half']:.3g}, within {HD_STEPS} steps.")
+    st.dataframe(section["rows"], hide_index=True, width="stretch")
 else:
     st.info("With k = 0 the origin is a minimum: nothing to escape. Add a downhill direction.", icon=":material/info:")
-d_axis, minimum_share, _ = compute.random_hessian_share()
-st.plotly_chart(nc.minimum_share_figure(d_axis, minimum_share), key="sc_minimum_share")
+st.plotly_chart(views.minimum_share(present), key="sc_minimum_share")
 st.caption("Bars: 20,000 random symmetric matrices (GOE) per d, counting those with all eigenvalues positive; a missing "
            "bar means not one of them was a minimum. Signs of eigenvalues are not independent coin flips: they repel "
            "each other, which makes all-positive spectra rarer still.")
@@ -147,43 +115,30 @@ with c3:
     clip_norm = log_slider("Norm cap c", "sc_clip_norm", log_values(-2, 2, (1, 2, 5)), 1.0)
 with c4:
     clip_value = log_slider("Value cap c", "sc_clip_value", log_values(-2, 2, (1, 2, 5)), 1.0)
-y_start = 0.5
-cliff_start = (wall_edge(y_start) - before_wall, y_start)
-cliff_run = RunSettings(lr=cliff_lr, n_steps=100)
-clipped = compute.cliff_runs("sgd", cliff_start, cliff_run, float(clip_norm), float(clip_value))
-cliff_paths = {name: t.path(0) for name, t in clipped.items()}
-jumps = {name: step_lengths(p) for name, p in cliff_paths.items()}
+section = views.cliff(float(cliff_lr), float(before_wall), float(clip_norm), float(clip_value), present)
 if challenge is not None and challenge is CHALLENGES["cliff"]:
     best = cliff.minima()[0]
-    show_challenge_result(challenge, *challenge.check(clipped, {
-        "lr": float(cliff_lr), "clip_norm": float(clip_norm), "minimum": (best.x, best.y), "start": cliff_start,
-        "steps": cliff_run.n_steps}))
-everything = np.vstack(list(cliff_paths.values()))
-(x0, x1), (y0, y1) = cliff.domain
-x_range = (min(x0, float(everything[:, 0].min()) - 0.5), max(x1, float(everything[:, 0].max()) + 0.5))
-y_range = (min(y0, float(everything[:, 1].min()) - 0.5), max(y1, float(everything[:, 1].max()) + 0.5))
-if x_range[1] - x_range[0] > 200 or y_range[1] - y_range[0] > 200:
+    show_challenge_result(challenge, *challenge.check(
+        views.cliff_results(float(cliff_lr), float(before_wall), float(clip_norm), float(clip_value)), {
+            "lr": float(cliff_lr), "clip_norm": float(clip_norm), "minimum": (best.x, best.y),
+            "start": views.cliff_start(float(before_wall)), "steps": views.cliff_run(float(cliff_lr)).n_steps}))
+if section["cut"]:
     st.caption("The unclipped run jumped very far; the map is cut at ±100 around the cliff.")
-    x_range = (max(x_range[0], -100.0), min(x_range[1], 100.0))
-    y_range = (max(y_range[0], -100.0), min(y_range[1], 100.0))
-window = compute.loss_window("cliff", (), tuple(x_range), tuple(y_range))
 left, right = st.columns([1.2, 1])
 with left:
-    st.plotly_chart(nc.cliff_map(cliff, window, cliff_paths, CLIP_COLORS, "GD from the cliff's edge, 100 steps", CLIP_DASHES),
-                    key="sc_cliff_map")
+    st.plotly_chart(section["map"], key="sc_cliff_map")
 with right:
-    bounds = {"clip by norm": gd_step_bound(cliff_lr, clip_norm=clip_norm),
-              "clip by value": gd_step_bound(cliff_lr, clip_value=clip_value)}
-    st.plotly_chart(nc.jump_figure(jumps, CLIP_COLORS, bounds, CLIP_DASHES), key="sc_cliff_jumps")
+    st.plotly_chart(section["jumps"], key="sc_cliff_jumps")
+bounds = section["bounds"]
 cols = st.columns(3)
 for col, name in zip(cols, CLIPPING_VARIANTS):
-    t = clipped[name]
+    variant = section["variants"][name]
     bound = bounds.get(name, math.inf)
-    col.metric(f"{name}: largest jump", f"{jumps[name].max():.3g}",
-               help=None if not np.isfinite(bound) else f"cap η·c = {bound:.3g}")
-    col.caption(f"final loss {t.losses(0)[-1]:.3g} at ({t.path(0)[-1][0]:.2f}, {t.path(0)[-1][1]:.2f})")
-    if t.diverged(0):
-        col.error(f"{name}: the run left the bounded region at step {int(t.diverged_at[0])}.", icon=":material/error:")
+    col.metric(f"{name}: largest jump", f"{variant['largest']:.3g}",
+               help=None if not math.isfinite(bound) else f"cap η·c = {bound:.3g}")
+    col.caption(f"final loss {variant['final_loss']:.3g} at ({variant['end'][0]:.2f}, {variant['end'][1]:.2f})")
+    if variant["diverged"]:
+        col.error(f"{name}: the run left the bounded region at step {variant['diverged_at']}.", icon=":material/error:")
 
 # ---- 4. exploding and vanishing products -------------------------------------------------------------
 st.header("4 · Exploding and vanishing products")
@@ -212,16 +167,14 @@ if n_shown > MAX_POWER:
     st.warning(f"n = {n_shown:,} asked for; powers are computed up to n = {MAX_POWER}, so n = {MAX_POWER} is shown.",
                icon=":material/warning:")
     n_shown = MAX_POWER
-W, V, by_eigen, by_products, states = compute.matrix_powers_data((lam1, lam2), float(angle1), float(angle2), (1.0, 0.4))
-n_axis = np.arange(int(n_shown) + 1)
-st.latex(r"W = \begin{pmatrix} %.3f & %.3f \\ %.3f & %.3f \end{pmatrix}" % tuple(np.asarray(W).ravel()))
+section = views.powers(float(lam1), float(lam2), float(angle1), float(angle2), int(n_shown), present)
+st.latex(r"W = \begin{pmatrix} %.3f & %.3f \\ %.3f & %.3f \end{pmatrix}" % section["W"])
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(nc.power_figure(n_axis, spectral_norms(by_eigen[: len(n_axis)]), (lam1, lam2)), key="sc_power_norm")
+    st.plotly_chart(section["norm"], key="sc_power_norm")
 with right:
-    st.plotly_chart(nc.hidden_state_figure(states[: len(n_axis)], V), key="sc_hidden_state")
-gap = float(np.max(np.abs(by_eigen[: len(n_axis)] - by_products[: len(n_axis)]) / np.maximum(1.0, np.abs(by_products[: len(n_axis)]))))
+    st.plotly_chart(section["state"], key="sc_hidden_state")
 c1, c2, c3 = st.columns(3)
-c1.metric(f"‖Wⁿ‖ at n = {int(n_shown)}", f"{spectral_norms(by_eigen[int(n_shown)])[()]:.3g}")
+c1.metric(f"‖Wⁿ‖ at n = {int(n_shown)}", f"{section['norm_at_n']:.3g}")
 c2.metric("max(|λ₁|, |λ₂|)ⁿ", f"{max(abs(lam1), abs(lam2)) ** int(n_shown):.3g}")
-c3.metric("V diag(λⁿ) V⁻¹ vs repeated products", f"{gap:.1e}", help="Largest relative difference over n: the formula is exact.")
+c3.metric("V diag(λⁿ) V⁻¹ vs repeated products", f"{section['gap']:.1e}", help="Largest relative difference over n: the formula is exact.")
