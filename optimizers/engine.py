@@ -206,13 +206,26 @@ def _model_name(model) -> str:
     return getattr(fn, "__name__", str(fn))
 
 
-def _evaluator(model, samples, params):
-    """(evaluate, minibatch_gradient, hessian) for ``model`` on this data.
+class Evaluator(NamedTuple):
+    """How a step sees the landscape (built by ``_evaluator``).
 
     evaluate(theta) -> (full loss, full gradient, what a minibatch gradient is built from);
-    minibatch_gradient(weights, extra) -> the gradient of the batch selected by ``weights``;
-    hessian(theta, weights) -> the Hessian of the batch (weights None: of all the data).
+    batch(weights) -> what a step needs to know of its minibatch (the weights themselves, or for a
+        tilted surface only the batch's mean tilt weights @ a);
+    minibatch_gradient(batch, extra) -> the gradient of that batch;
+    hessian(theta) -> the full-data Hessian; batch_hessian(theta, batch) -> the batch's Hessian;
+    drawn_ahead: whether every step's ``batch`` is small enough to draw for all steps before the scan.
     """
+
+    evaluate: Callable
+    batch: Callable
+    minibatch_gradient: Callable
+    hessian: Callable
+    batch_hessian: Callable
+    drawn_ahead: bool
+
+
+def _evaluator(model, samples, params) -> Evaluator:
     if isinstance(model, TiltedSurface):
         surface_grad = jax.value_and_grad(model.surface)
         surface_hessian = jax.hessian(model.surface)
@@ -222,13 +235,14 @@ def _evaluator(model, samples, params):
             value, grad = surface_grad(theta, params)
             return value + mean_tilt @ theta, grad + mean_tilt, grad
 
-        def minibatch_gradient(weights, surface_gradient):
-            return surface_gradient + weights @ samples
+        def minibatch_gradient(batch_tilt, surface_gradient):
+            return surface_gradient + batch_tilt
 
-        def hessian(theta, weights=None):  # the tilts are linear: every batch has the surface's Hessian
+        def hessian(theta):  # the tilts are linear: every batch has the surface's Hessian
             return surface_hessian(theta, params)
 
-        return evaluate, minibatch_gradient, hessian
+        return Evaluator(evaluate, lambda weights: weights @ samples, minibatch_gradient, hessian,
+                         lambda theta, batch_tilt: hessian(theta), drawn_ahead=True)
 
     per_sample = jax.vmap(jax.value_and_grad(model.sample_loss), in_axes=(None, 0, None))
     weighted_hessian = jax.hessian(weighted_loss, argnums=1)
@@ -241,15 +255,16 @@ def _evaluator(model, samples, params):
     def minibatch_gradient(weights, grads):
         return weights @ grads
 
-    def hessian(theta, weights=None):
-        if weights is None:
-            return full_hessian(model.sample_loss, theta, samples, params)
+    def hessian(theta):
+        return full_hessian(model.sample_loss, theta, samples, params)
+
+    def batch_hessian(theta, weights):
         return weighted_hessian(model.sample_loss, theta, samples, params, weights)
 
-    return evaluate, minibatch_gradient, hessian
+    return Evaluator(evaluate, lambda weights: weights, minibatch_gradient, hessian, batch_hessian, drawn_ahead=False)
 
 
-def _finish(start, thetas, losses, grads, batch_grads, lrs, run, n_steps, hessians=None):
+def _finish(start, thetas, losses, grads, batch_grads, lrs, run, n_steps):
     """Divergence bookkeeping over whole recorded arrays, after the scan (cheaper than per step).
 
     Iterate i is bad when its parameters are non-finite (status 2) or leave |theta| < bound (3),
@@ -280,7 +295,7 @@ def _finish(start, thetas, losses, grads, batch_grads, lrs, run, n_steps, hessia
         held(jnp.linalg.norm(grads, axis=-1), 0.0),
         jnp.where(good, jnp.linalg.norm(batch_grads, axis=-1), 0.0),
         lrs,
-    ) + ((held(hessians, jnp.zeros((2, 2))),) if hessians is not None else ())
+    )
     return records, diverged_at, status
 
 
@@ -292,6 +307,24 @@ def _weights(t, key, n, run, full_batch):
     """
     return jax.lax.cond(full_batch, lambda: jnp.full((n,), 1.0 / n),
                         lambda: batch_weights(t, key, n, run["batch_size"], run["sampling"]))
+
+
+def _minibatches(ev: Evaluator, steps, key, n, run, full_batch):
+    """(xs, batch_of): what the scan receives per step for its minibatch, and how step t reads its batch.
+
+    When a batch is small (a tilted surface's is its mean tilt, two numbers) every step's batch is
+    drawn before the scan, vectorized, behind one branch for the whole run: the steps then do no
+    per-sample work at all. Otherwise each step draws its weights (``_weights``).
+    """
+    if ev.drawn_ahead:
+        def drawn(t):
+            return ev.batch(batch_weights(t, key, n, run["batch_size"], run["sampling"]))
+
+        full = ev.batch(jnp.full((n,), 1.0 / n))
+        batches = jax.lax.cond(full_batch, lambda: jnp.broadcast_to(full, steps.shape + full.shape),
+                               lambda: jax.lax.map(drawn, steps, batch_size=64))
+        return batches, lambda t, batch: batch
+    return steps, lambda t, _: ev.batch(_weights(t, key, n, run, full_batch))
 
 
 def _schedule(n_steps, base_lr, run):
@@ -306,63 +339,68 @@ def _update(optimizer, theta, state, g, hessian, lr, run):
 
 def _run_one(model, optimizer_key, n_steps, full_batch, start, seed, samples, params, run):
     optimizer = OPTIMIZERS[optimizer_key]
-    evaluate, minibatch_gradient, hessian = _evaluator(model, samples, params)
+    ev = _evaluator(model, samples, params)
     key = jax.random.PRNGKey(seed)
     lrs = _schedule(n_steps, run["newton_lr"] if optimizer.family == "second-order" else run["lr"], run)
+    steps = jnp.arange(n_steps + 1, dtype=jnp.int32)
+    batches, batch_of = _minibatches(ev, steps, key, samples.shape[0], run, full_batch)
 
     def step(carry, xs):
         theta, state = carry
-        t, lr = xs
-        loss, grad, extra = evaluate(theta)
-        weights = _weights(t, key, samples.shape[0], run, full_batch)
-        g = minibatch_gradient(weights, extra)
-        H = hessian(theta, weights) if optimizer.needs_hessian else None
+        t, lr, batch = xs
+        batch = batch_of(t, batch)
+        loss, grad, extra = ev.evaluate(theta)
+        g = ev.minibatch_gradient(batch, extra)
+        H = ev.batch_hessian(theta, batch) if optimizer.needs_hessian else None
         new_theta, new_state, g = _update(optimizer, theta, state, g, H, lr, run)
         return (new_theta, new_state), (theta, loss, grad, g)
 
-    steps = (jnp.arange(n_steps + 1, dtype=jnp.int32), lrs)
-    _, (thetas, losses, grads, batch_grads) = jax.lax.scan(step, (start, optimizer.init(start)), steps)
+    _, (thetas, losses, grads, batch_grads) = jax.lax.scan(step, (start, optimizer.init(start)), (steps, lrs, batches))
     return _finish(start, thetas, losses, grads, batch_grads, lrs, run, n_steps)
 
 
 def _race_one(model, n_steps, full_batch, start, seed, samples, params, run):
     """Every optimizer of RACE_ORDER from one start, advanced together in one scan.
 
-    Each step evaluates the landscape once for all K iterates (vmapped), draws one minibatch for all
-    of them (the same seed gives every optimizer the same batches), then applies each update rule.
-    The full-data Hessian at every iterate is recorded for the curvature readouts.
+    Each step evaluates the landscape once for all K iterates (vmapped), uses one minibatch for all
+    of them (the same seed gives every optimizer the same batches), then applies each update rule;
+    only the updates that use a Hessian get one. The full-data Hessian at every recorded iterate,
+    for the curvature readouts, is computed after the scan in one vectorized call over all of them.
+    Returns the records stacked over the optimizers: (K, T+1, ...) each.
     """
     optimizers = [OPTIMIZERS[key] for key in RACE_ORDER]
-    evaluate, minibatch_gradient, hessian = _evaluator(model, samples, params)
+    uses_hessian = [k for k, opt in enumerate(optimizers) if opt.needs_hessian]
+    ev = _evaluator(model, samples, params)
     key = jax.random.PRNGKey(seed)
-    tilted = isinstance(model, TiltedSurface)
     lrs = {family: _schedule(n_steps, run["newton_lr" if family == "second-order" else "lr"], run)
            for family in ("first-order", "second-order")}
+    steps = jnp.arange(n_steps + 1, dtype=jnp.int32)
+    batches, batch_of = _minibatches(ev, steps, key, samples.shape[0], run, full_batch)
 
     def step(carry, xs):
         thetas, states = carry
-        t, lr = xs
-        loss, grad, extra = jax.vmap(evaluate)(thetas)
-        full_H = jax.vmap(hessian)(thetas)
-        weights = _weights(t, key, samples.shape[0], run, full_batch)
-        g = jax.vmap(minibatch_gradient, in_axes=(None, 0))(weights, extra)
-        if tilted:
-            batch_H = full_H
-        else:
-            batch_H = jax.lax.cond(full_batch, lambda: full_H, lambda: jax.vmap(hessian, in_axes=(0, None))(thetas, weights))
-        moved = [_update(opt, thetas[k], states[k], g[k], batch_H[k], lr[opt.family], run)
+        t, lr, batch = xs
+        batch = batch_of(t, batch)
+        loss, grad, extra = jax.vmap(ev.evaluate)(thetas)
+        g = jax.vmap(ev.minibatch_gradient, in_axes=(None, 0))(batch, extra)
+        H = jax.vmap(ev.batch_hessian, in_axes=(0, None))(thetas[jnp.asarray(uses_hessian)], batch)
+        hessians = dict(zip(uses_hessian, H))
+        moved = [_update(opt, thetas[k], states[k], g[k], hessians.get(k), lr[opt.family], run)
                  for k, opt in enumerate(optimizers)]
         new_thetas = jnp.stack([m[0] for m in moved])
         clipped = jnp.stack([m[2] for m in moved])
-        return (new_thetas, tuple(m[1] for m in moved)), (thetas, loss, grad, clipped, full_H)
+        return (new_thetas, tuple(m[1] for m in moved)), (thetas, loss, grad, clipped)
 
     K = len(optimizers)
     init = (jnp.broadcast_to(start, (K, 2)), tuple(opt.init(start) for opt in optimizers))
-    steps = (jnp.arange(n_steps + 1, dtype=jnp.int32), lrs)
-    _, (thetas, losses, grads, batch_grads, hessians) = jax.lax.scan(step, init, steps)
-    out = [_finish(start, thetas[:, k], losses[:, k], grads[:, k], batch_grads[:, k], lrs[opt.family], run, n_steps,
-                   hessians[:, k]) for k, opt in enumerate(optimizers)]
-    return tuple(o[0] for o in out), tuple(o[1] for o in out), tuple(o[2] for o in out)
+    _, (thetas, losses, grads, batch_grads) = jax.lax.scan(step, init, (steps, lrs, batches))
+    lr_of = jnp.stack([lrs[opt.family] for opt in optimizers])
+    finish = jax.vmap(_finish, in_axes=(None, 1, 1, 1, 1, 0, None, None))
+    records, diverged_at, status = finish(start, thetas, losses, grads, batch_grads, lr_of, run, n_steps)
+    # The recorded iterates (held after a divergence) are finite: their Hessians are the readouts'.
+    hessians = jax.vmap(jax.vmap(ev.hessian))(records[0])
+    hessians = jnp.where((diverged_at == 0)[:, None, None, None], 0.0, hessians)
+    return records + (hessians,), diverged_at, status
 
 
 def _run_batch_traced(model, optimizer_key, n_steps, full_batch, starts, seeds, samples, params, run):
@@ -406,20 +444,21 @@ def _run_arrays(settings: RunSettings, landscape: Landscape, n_trajectories: int
         "bound": bound,
     }
     S = n_trajectories
-    # Explicit dtypes everywhere (no weakly typed arrays), so that a run with ``overrides`` has the
-    # same signature as one without and reuses its compiled program.
-    run = {k: jnp.full((S,), float(v), jnp.float64) for k, v in scalars.items()}
-    run["batch_size"] = jnp.full((S,), batch, jnp.int32)
-    run["sampling"] = jnp.full((S,), SAMPLING.index(settings.sampling), jnp.int32)
+    # NumPy arrays with explicit dtypes everywhere (no weakly typed arrays, and no device dispatch
+    # per setting), so that a run with ``overrides`` has the same signature as one without and
+    # reuses its compiled program.
+    run = {k: np.full((S,), float(v), np.float64) for k, v in scalars.items()}
+    run["batch_size"] = np.full((S,), batch, np.int32)
+    run["sampling"] = np.full((S,), SAMPLING.index(settings.sampling), np.int32)
     schedule = schedule_settings(
         settings.schedule, settings.gamma, settings.step_size, settings.period, settings.min_ratio,
         settings.n_steps, settings.warmup_steps,
     )
-    run["schedule"] = {k: jnp.broadcast_to(jnp.asarray(v, v.dtype), (S,)) for k, v in schedule.items()}
+    run["schedule"] = {k: np.broadcast_to(v, (S,)) for k, v in schedule.items()}
     for name, values in (overrides or {}).items():
         target = run["schedule"] if name in schedule and name not in run else run
-        dtype = jnp.int32 if name in ("batch_size", "sampling", "kind") else jnp.float64
-        target[name] = jnp.broadcast_to(jnp.asarray(values, dtype), (S,))
+        dtype = np.int32 if name in ("batch_size", "sampling", "kind") else np.float64
+        target[name] = np.broadcast_to(np.asarray(values, dtype), (S,))
     return run
 
 
@@ -477,9 +516,9 @@ def _checked_starts(starts) -> np.ndarray:
     return starts
 
 
-def _full_batch(run: dict, n: int) -> jax.Array:
+def _full_batch(run: dict, n: int) -> np.ndarray:
     """Whether every trajectory of the call uses all N samples, each once (then no batches are drawn)."""
-    return jnp.asarray(bool(np.all((np.asarray(run["batch_size"]) >= n) & (np.asarray(run["sampling"]) != 1))))
+    return np.asarray(bool(np.all((run["batch_size"] >= n) & (run["sampling"] != 1))))
 
 
 def _trajectories(records, diverged_at, status, n_steps: int) -> Trajectories:
@@ -512,12 +551,12 @@ def run_trajectories(
     S = starts.shape[0]
     if seeds is None:
         seeds = np.full(S, settings.seed)
-    seeds = jnp.asarray(np.asarray(seeds, dtype=np.uint32).reshape(S))
+    seeds = np.asarray(seeds, dtype=np.uint32).reshape(S)
     run = _run_arrays(settings, landscape, S, overrides)
     static = (loss_model(landscape), optimizer_key, step_bucket(n_steps))
     full_batch = _full_batch(run, landscape.n_samples)
     records, diverged_at, status = compiled_call(
-        _run_batch, static, (full_batch, jnp.asarray(starts), seeds, landscape.samples, landscape.params, run))
+        _run_batch, static, (full_batch, starts, seeds, landscape.samples, landscape.params, run))
     return _trajectories(records, diverged_at, status, n_steps)
 
 
@@ -535,9 +574,14 @@ def run_race(landscape: Landscape, optimizer_keys, settings: RunSettings, start=
     run = _run_arrays(settings, landscape, 1, None)
     static = (loss_model(landscape), step_bucket(n_steps))
     full_batch = _full_batch(run, landscape.n_samples)
-    seeds = jnp.asarray(np.full(1, settings.seed, dtype=np.uint32))
+    seeds = np.full(1, settings.seed, dtype=np.uint32)
     records, diverged_at, status = compiled_call(
-        _race_batch, static, (full_batch, jnp.asarray(start), seeds, landscape.samples, landscape.params, run))
-    return {key: _trajectories(records[RACE_ORDER.index(key)], diverged_at[RACE_ORDER.index(key)],
-                               status[RACE_ORDER.index(key)], n_steps)
-            for key in optimizer_keys}
+        _race_batch, static, (full_batch, start, seeds, landscape.samples, landscape.params, run))
+    # One copy to the host per record (stacked over the optimizers: (1, K, T+1, ...)), then views.
+    records = [np.asarray(r)[0] for r in records]
+    diverged_at, status = np.asarray(diverged_at)[0], np.asarray(status)[0]
+    out = {}
+    for key in optimizer_keys:
+        k = RACE_ORDER.index(key)
+        out[key] = _trajectories([r[k:k + 1] for r in records], diverged_at[k:k + 1], status[k:k + 1], n_steps)
+    return out

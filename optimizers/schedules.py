@@ -13,20 +13,22 @@ and, on top of any of them, a linear warm-up: factor * min(1, (t + 1) / warmup_s
 from __future__ import annotations
 
 import jax.numpy as jnp
+import numpy as np
 
 SCHEDULES = ("constant", "step", "exponential", "cyclical", "cosine")
 
 
 def schedule_settings(kind="constant", gamma=0.5, step_size=100, period=100, min_ratio=0.01, total_steps=500, warmup_steps=0):
-    """The schedule as a dict of arrays (what the compiled trajectory receives)."""
+    """The schedule as a dict of arrays (what the compiled trajectory receives; NumPy, so building
+    it dispatches nothing to the device)."""
     return {
-        "kind": jnp.asarray(SCHEDULES.index(kind), jnp.int32),
-        "gamma": jnp.asarray(float(gamma)),
-        "step_size": jnp.asarray(float(max(step_size, 1))),
-        "period": jnp.asarray(float(max(period, 2))),
-        "min_ratio": jnp.asarray(float(min_ratio)),
-        "total_steps": jnp.asarray(float(max(total_steps, 1))),
-        "warmup_steps": jnp.asarray(float(max(warmup_steps, 0))),
+        "kind": np.asarray(SCHEDULES.index(kind), np.int32),
+        "gamma": np.asarray(float(gamma), np.float64),
+        "step_size": np.asarray(float(max(step_size, 1)), np.float64),
+        "period": np.asarray(float(max(period, 2)), np.float64),
+        "min_ratio": np.asarray(float(min_ratio), np.float64),
+        "total_steps": np.asarray(float(max(total_steps, 1)), np.float64),
+        "warmup_steps": np.asarray(float(max(warmup_steps, 0)), np.float64),
     }
 
 

@@ -16,6 +16,33 @@ import jax
 import jax.numpy as jnp
 
 
+# ---- 2 x 2 linear algebra in closed form ------------------------------------------------------
+# The lab's parameters are two numbers. Inside a compiled loop, a general solver or eigensolver is a
+# library call per step, many times the cost of the few multiplications a 2 x 2 system needs; other
+# sizes (the high-dimensional saddle studies) use the general routines.
+
+def solve(A, b):
+    """x with A x = b: for 2 x 2, Cramer's rule x = adj(A) b / det(A)."""
+    if A.shape != (2, 2):
+        return jnp.linalg.solve(A, b)
+    det = A[0, 0] * A[1, 1] - A[0, 1] * A[1, 0]
+    return jnp.stack([A[1, 1] * b[0] - A[0, 1] * b[1], A[0, 0] * b[1] - A[1, 0] * b[0]]) / det
+
+
+def symmetric_eigh(H):
+    """(eigenvalues ascending, eigenvectors as columns) of a symmetric matrix: for 2 x 2,
+    H = V diag(m - r, m + r) V^T with m the mean of the diagonal, r = |((h_xx - h_yy)/2, h_xy)| and
+    V the rotation by phi, tan(2 phi) = 2 h_xy / (h_xx - h_yy)."""
+    if H.shape != (2, 2):
+        return jnp.linalg.eigh(H)
+    h_xy = 0.5 * (H[0, 1] + H[1, 0])
+    half_gap = 0.5 * (H[0, 0] - H[1, 1])
+    m, r = 0.5 * (H[0, 0] + H[1, 1]), jnp.hypot(half_gap, h_xy)
+    phi = 0.5 * jnp.arctan2(h_xy, half_gap)
+    c, s = jnp.cos(phi), jnp.sin(phi)
+    return jnp.stack([m - r, m + r]), jnp.array([[-s, c], [c, s]])
+
+
 class NewtonState(NamedTuple):
     pass
 
@@ -26,7 +53,7 @@ def newton_init(theta):
 
 def newton_update(g, state, theta, hyper, hessian):
     """theta <- theta - lr * H^-1 g"""
-    return theta - hyper["lr"] * jnp.linalg.solve(hessian, g), state
+    return theta - hyper["lr"] * solve(hessian, g), state
 
 
 class DampedNewtonState(NamedTuple):
@@ -40,7 +67,7 @@ def damped_newton_init(theta):
 def damped_newton_update(g, state, theta, hyper, hessian):
     """theta <- theta - lr * (H + mu I)^-1 g"""
     damped = hessian + hyper["damping"] * jnp.eye(theta.shape[0])
-    return theta - hyper["lr"] * jnp.linalg.solve(damped, g), state
+    return theta - hyper["lr"] * solve(damped, g), state
 
 
 class SaddleFreeNewtonState(NamedTuple):
@@ -53,9 +80,10 @@ def saddle_free_newton_init(theta):
 
 def saddle_free_newton_update(g, state, theta, hyper, hessian):
     """theta <- theta - lr * (|H| + mu I)^-1 g  with |H| = V |Lambda| V^T"""
-    eigenvalues, eigenvectors = jnp.linalg.eigh(hessian)
-    abs_hessian = eigenvectors @ jnp.diag(jnp.abs(eigenvalues) + hyper["damping"]) @ eigenvectors.T
-    return theta - hyper["lr"] * jnp.linalg.solve(abs_hessian, g), state
+    eigenvalues, eigenvectors = symmetric_eigh(hessian)
+    # (|H| + mu I)^-1 g = V diag(1 / (|lambda| + mu)) V^T g
+    step = eigenvectors @ ((eigenvectors.T @ g) / (jnp.abs(eigenvalues) + hyper["damping"]))
+    return theta - hyper["lr"] * step, state
 
 
 class BfgsState(NamedTuple):
