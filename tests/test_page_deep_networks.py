@@ -356,7 +356,13 @@ def test_activations_defaults(init_page):
     assert len(figure_titles(at)) == 6, figure_titles(at)
     m = metrics(at)
     assert m["Sigmoid: layer-2 units whose updates share one sign"] == "100%"
-    assert m["Sigmoid: steps where w₁ and w₂ moved the same way"] == "100%"
+    assert m["Sigmoid: steps where both weights moved the same way"] == "100%"
+    assert m["tanh: the same"] != "100%"
+    path = titled(at, "Two incoming weights")
+    sigmoid = next(t for t in path["data"] if t.get("name") == "Sigmoid")
+    x, y = array(sigmoid["x"]), array(sigmoid["y"])
+    moved = (x[-1] - x[0], y[-1] - y[0])
+    assert moved[0] > 0 > moved[1], moved  # the drawn pair: one weight up, the other down, reached by same-sign steps
     assert len(titled(at, "Activation functions")["data"]) == 8  # four functions, two panels
     assert not at.error
 

@@ -56,20 +56,25 @@ def saturation_section() -> dict:
         st.plotly_chart(dc.curves_figure(runs["tanh"]["epochs"], series, "Saturated outputs per layer during training", "epoch",
                                          "share saturated", dashes=dashes), key="act_saturation")
     with right:
-        st.plotly_chart(dc.weight_path_figure({NAMES[k]: runs[k]["path"] for k in runs},
-                                              "Two incoming weights of a layer-2 unit, full-batch steps"), key="act_path")
+        labels = {NAMES[k]: (f"weight from unit {runs[k]['pair'][0] + 1} (net ↑)",
+                             f"weight from unit {runs[k]['pair'][1] + 1} (net ↓)") for k in runs}
+        st.plotly_chart(dc.weight_path_figure({NAMES[k]: runs[k]["path"] for k in runs}, labels,
+                                              "Two incoming weights of one layer-2 unit, one example per step"), key="act_path")
     m = st.columns(4)
     m[0].metric("Sigmoid: layer-2 units whose updates share one sign", f"{runs['sigmoid']['agreement'][0]:.0%}",
                 help="Over 64 single-example minibatches at the start; every incoming weight of the unit moved the same way.")
     m[1].metric("tanh: the same share", f"{runs['tanh']['agreement'][0]:.0%}")
-    m[2].metric("Sigmoid: steps where w₁ and w₂ moved the same way", f"{runs['sigmoid']['same_sign_steps']:.0%}")
+    m[2].metric("Sigmoid: steps where both weights moved the same way", f"{runs['sigmoid']['same_sign_steps']:.0%}",
+                help="Of the single-example steps drawn on the right: both weights up, or both down.")
     m[3].metric("tanh: the same", f"{runs['tanh']['same_sign_steps']:.0%}")
     for k in runs:
         if runs[k]["status"] in (1, 2, 3):
             st.error(f"The {NAMES[k]} run {runs[k]['message']}.", icon=":material/error:")
     st.caption("For the sigmoid the share is 100% by construction (positive inputs); for tanh, whose outputs have both signs, "
-               "it is what the data gives. Along the sigmoid's path both weights must move the same way at every step (up-right "
-               "or down-left); where the best direction is up-left, that rule forces a staircase. tanh's steps are free.")
+               "it is what the data gives. The right chart follows SGD one example at a time from the same start, for the "
+               "layer-2 unit and the two incoming weights whose net motion is most clearly one up and one down. The sigmoid "
+               "network can only step up-right or down-left, so it reaches that point by a zigzag across the diagonal; "
+               "tanh's steps point wherever the example asks.")
     return {"gain": float(gain), **runs}
 
 

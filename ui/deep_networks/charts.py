@@ -423,18 +423,29 @@ def activation_functions_figure(z, functions: dict, derivatives: dict, height: i
     return style(fig, "Activation functions and their derivatives", height)
 
 
-def weight_path_figure(paths: dict, title: str, height: int = 420) -> dict:
-    """Paths of two weights (w₁, w₂) during training, one marker per step: {name: (steps, 2)}."""
+def weight_path_figure(paths: dict, labels: dict, title: str, height: int = 440) -> dict:
+    """One panel per network: the path of two incoming weights (w_ik, w_jk) of one unit, a marker per
+    single-example step, start and end marked; equal scales on both axes, so a step's direction is its
+    true angle (both up, both down, or one of each). ``paths``: {name: (T + 1, 2)}; ``labels``:
+    {name: (x title, y title)}."""
     s = sizes()
-    fig = new_figure()
-    for i, (name, path) in enumerate(paths.items()):
-        path = np.asarray(path)
+    names = list(paths)
+    fig = new_figure(layout=_subplot_layout(names, gap=0.2))
+    for p, name in enumerate(names):
+        path, axis = np.asarray(paths[name]), _suffix(p)
+        color = SEQUENCE[p % len(SEQUENCE)]
+        refs = {"xaxis": f"x{axis}", "yaxis": f"y{axis}"}
         fig["data"].append({"type": "scatter", "x": path[:, 0], "y": path[:, 1], "mode": "lines+markers", "name": name,
-                            "line": {"color": SEQUENCE[i % len(SEQUENCE)], "width": s["line"]},
-                            "marker": {"size": s["marker"] - 3}})
-    fig["layout"]["xaxis"] = {"title": {"text": "w₁ (from unit 1 of layer 1)"}}
-    fig["layout"]["yaxis"] = {"title": {"text": "w₂ (from unit 2 of layer 1)"}}
-    return style(fig, title, height)
+                            "line": {"color": color, "width": 1.5}, "marker": {"size": 4}, **refs})
+        for where, symbol, label in ((0, "circle-open", "start"), (-1, "x", "end")):
+            fig["data"].append({"type": "scatter", "x": [path[where, 0]], "y": [path[where, 1]], "mode": "markers+text",
+                                "text": [label], "textposition": "top center", "showlegend": False, "name": f"{name} {label}",
+                                "marker": {"symbol": symbol, "size": s["marker"] + 4, "color": "#111111",
+                                           "line": {"width": 2, "color": "#111111"}}, **refs})
+        x_title, y_title = labels[name]
+        fig["layout"][f"xaxis{axis}"].update(title={"text": x_title}, constrain="domain")
+        fig["layout"][f"yaxis{axis}"].update(title={"text": y_title}, scaleanchor=f"x{axis}", scaleratio=1, constrain="domain")
+    return style(fig, title, height, legend=False)
 
 
 def band_figure(epochs, runs: dict, title: str, y_title: str, log_y: bool = True, height: int = 380) -> dict:

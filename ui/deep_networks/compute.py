@@ -205,6 +205,7 @@ def diagram_tiles(result: dict, snapshot: int) -> dict:
 ACTIVATION_WIDTHS = (16, 16, 16)
 DEEP_WIDTHS = (16,) * 6
 DEEP_SEEDS = 8
+ZIGZAG_STEPS = 240  # single-example SGD steps drawn in the weight plane
 
 
 def _moons():
@@ -215,11 +216,14 @@ def _moons():
 def saturation_and_signs(gain: float, lr: float, epochs: int, seed: int) -> dict:
     """Sigmoid and tanh networks (3 x 16) trained on the moons from Glorot normal x ``gain``: the share of
     saturated outputs per layer over training, the share of layer-2 units whose incoming minibatch updates
-    all share one sign (at the start and at the end), and a full-batch run's path of two incoming weights
-    of one layer-2 unit, one snapshot per step."""
+    all share one sign (at the start and at the end), and, from the same start, single-example SGD's path
+    of the two incoming weights of a layer-2 unit whose net motion is one up and one down
+    (``networks.zigzag``)."""
     from networks.experiments import update_sign_agreement
+    from networks.zigzag import incoming_weights, opposing_pair, same_direction_share, single_example_path
 
     data, out = _moons(), {}
+    train_inputs, train_targets = data.part(0)
     for key in ("sigmoid", "tanh"):
         architecture = mlp(2, ACTIVATION_WIDTHS, key)
         settings = TrainSettings(optimizer="sgd", lr=float(lr), batch_size=32, epochs=int(epochs),
@@ -227,13 +231,14 @@ def saturation_and_signs(gain: float, lr: float, epochs: int, seed: int) -> dict
                                  weight_scale=float(gain), seed=int(seed))
         run = train(architecture, data, settings)
         agreement = update_sign_agreement(architecture, run.theta[0, [0, -1]], data, layer=1, batch_size=1, n_batches=64)
-        n_train = int(np.sum(data.split == 0))
-        path_run = train(architecture, data, settings.replace(batch_size=n_train, epochs=32, snapshot_every=1))
-        path = np.stack([np.asarray(path_run.params(0, i)[1][0])[:2, 0] for i in range(len(path_run.epochs))])
-        steps = np.diff(path, axis=0)
+        path = single_example_path(architecture, run.theta[0, 0], train_inputs, train_targets, ZIGZAG_STEPS, float(lr),
+                                   seed=int(seed))
+        weights = incoming_weights(architecture, path, 1)
+        i, j, k = opposing_pair(weights)
+        pair = weights[:, [i, j], k]
         out[key] = {"epochs": run.epochs, "saturated": np.stack([l.saturated_fraction[0] for l in run.layers], axis=-1),
-                    "loss": run.loss[0, :, 0], "agreement": agreement, "path": path,
-                    "same_sign_steps": float(np.mean(np.sign(steps[:, 0]) == np.sign(steps[:, 1]))),
+                    "loss": run.loss[0, :, 0], "agreement": agreement, "path": pair, "pair": (i, j, k),
+                    "same_sign_steps": same_direction_share(pair),
                     "message": run.message(0), "status": int(run.status[0])}
     return out
 
