@@ -1,18 +1,19 @@
 """Continuation: blur the loss, optimize the easy version, then sharpen it."""
 
-import numpy as np
 import streamlit as st
 
 from analysis.continuation import CONTINUATION_STEPS, MAX_STAGES, QUADRATURE_ORDER, RUN_ORDER, SIGMA_MAX_MAP, SIGMA_MAX_RUN
-from ui import charts
-from ui.nonconvex import charts as nc
 from ui.nonconvex import compute
+from ui.nonconvex import continuation_views as views
 from ui.nonconvex.continuation_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
 from ui.controls import log_slider, log_values
 from ui.presets import challenge_box, preset_picker, show_challenge_result
+from ui.theme import presentation_on
 from ui.urlstate import LABELS
 
 N_STARTS = 256
+
+present = presentation_on()
 
 st.title("Continuation: optimize a smoothed loss first")
 preset_picker(PRESETS, CONTROLLED_KEYS, key="preset")
@@ -36,13 +37,11 @@ landscape = compute.continuation_landscape(name)
 # ---- 1. the blurred loss ------------------------------------------------------------------------
 st.header("1 · The loss, blurred")
 sigma = st.slider("Blur width σ", 0.0, SIGMA_MAX_MAP, 0.3, 0.02, key="cont_sigma", bind="query-params")
-raw = compute.smoothed_grid(name, 0.0)
-blurred = compute.smoothed_grid(name, float(sigma))
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(charts.contour_map(landscape, raw, "The loss L", height=500), key="cont_raw_map")
+    st.plotly_chart(views.loss_map(name, present), key="cont_raw_map")
 with right:
-    st.plotly_chart(charts.contour_map(landscape, blurred, f"Blurred loss L_σ, σ = {sigma:g}", height=500), key="cont_blur_map")
+    st.plotly_chart(views.blurred_map(name, float(sigma), present), key="cont_blur_map")
 
 # ---- 2. continuation against direct descent ---------------------------------------------------------
 st.header("2 · Continuation against direct gradient descent")
@@ -63,35 +62,27 @@ if stages_asked > MAX_STAGES:
     st.warning(f"{stages_asked} stages asked for; at most {MAX_STAGES} are used.", icon=":material/warning:")
 n_stages = int(min(stages_asked, MAX_STAGES))
 with st.spinner("Running both methods from every start..."):
-    result = compute.continuation_compare(name, float(sigma0), n_stages, float(lr), int(seed), N_STARTS)
+    section = views.runs(name, float(sigma0), n_stages, float(lr), int(seed), N_STARTS, present)
 if challenge is not None:
+    result = compute.continuation_compare(name, float(sigma0), n_stages, float(lr), int(seed), N_STARTS)
     show_challenge_result(challenge, *challenge.check(
         {"result": result}, {"name": name, "landscape": landscape, "sigma0": sigma0, "lr": lr, "stages": n_stages}))
-cont_rate, direct_rate = float(result.continuation_success.mean()), float(result.direct_success.mean())
+cont_rate, direct_rate = section["cont_rate"], section["direct_rate"]
 c1, c2, c3 = st.columns(3)
 c1.metric("Direct descent reaches the global minimum", f"{100 * direct_rate:.0f} %")
 c2.metric("Continuation reaches it", f"{100 * cont_rate:.0f} %", delta=f"{100 * (cont_rate - direct_rate):+.0f} points")
-c3.metric("Median final loss: direct → continuation",
-          f"{np.median(result.direct_loss):.3g} → {np.median(result.continuation_loss):.3g}")
-bad = ~np.isfinite(result.continuation_loss) | ~np.isfinite(result.direct_loss)
-if bad.any():
-    st.error(f"{int(bad.sum())} runs produced non-finite values: lower the learning rate.", icon=":material/error:")
+c3.metric("Median final loss: direct → continuation", f"{section['direct_median']:.3g} → {section['cont_median']:.3g}")
+if section["bad"]:
+    st.error(f"{section['bad']} runs produced non-finite values: lower the learning rate.", icon=":material/error:")
 
-starts = result.direct_paths[:, 0]
 left, right = st.columns(2)
-for col, label, ok, paths, key in ((left, "Direct descent", result.direct_success, result.direct_paths, "cont_direct_map"),
-                                   (right, "Continuation", result.continuation_success, result.continuation_paths, "cont_cont_map")):
+for col, key in ((left, "cont_direct_map"), (right, "cont_cont_map")):
     with col:
-        fig = charts.contour_map(landscape, raw, f"{label}: starts coloured by success", height=500)
-        nc.add_start_points(fig, starts[ok], "start → global minimum", "#009E73")
-        nc.add_start_points(fig, starts[~ok], "start → elsewhere", "#D55E00", symbol="x")
-        examples = {f"example path {i + 1}": paths[i] for i in range(3)}
-        nc.add_named_paths(fig, examples, {k: c for k, c in zip(examples, ["#000000", "#F0E442", "#56B4E9"])}, markers=False)
-        st.plotly_chart(fig, key=key)
+        st.plotly_chart(section[key], key=key)
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(nc.success_figure(["direct descent", "continuation"], [direct_rate, cont_rate]), key="cont_success")
+    st.plotly_chart(section["success"], key="cont_success")
 with right:
-    st.plotly_chart(nc.sigma_figure(result.sigmas), key="cont_schedule")
+    st.plotly_chart(section["schedule"], key="cont_schedule")
 st.caption("Too small a first blur leaves the ripples in place; too few steps per stage and the run has not yet "
            "followed the smooth valley when σ shrinks. Too large a learning rate makes the sharp final stage unstable.")
