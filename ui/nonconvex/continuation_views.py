@@ -22,8 +22,8 @@ from ui.nonconvex import compute
 EXAMPLE_COLORS = ["#000000", "#F0E442", "#56B4E9"]
 
 
-# ~0.17 MB per entry (a 100² grid): 128 entries ≤ 22 MB (the σ slider has 101 stops per loss)
-@st.cache_resource(max_entries=128, show_spinner=False)
+# 0.12 MB per entry (measured: a 100² grid): 256 entries ≤ 30 MB (the σ slider has 101 stops per loss)
+@st.cache_resource(max_entries=256, show_spinner=False)
 def blurred_map(name: str, sigma: float, present: bool) -> dict:
     """The loss blurred with width ``sigma``."""
     landscape = compute.continuation_landscape(name)
@@ -31,7 +31,7 @@ def blurred_map(name: str, sigma: float, present: bool) -> dict:
     return charts.encode_arrays(nc.contour_figure(landscape, grid, f"Blurred loss L_σ, σ = {sigma:g}", height=500))
 
 
-# ~0.17 MB per entry; one per loss and presentation mode
+# 0.12 MB per entry (measured); one per loss and presentation mode
 @st.cache_resource(max_entries=8, show_spinner=False)
 def loss_map(name: str, present: bool) -> dict:
     """The loss itself (σ = 0) as a map."""
@@ -39,8 +39,8 @@ def loss_map(name: str, present: bool) -> dict:
     return charts.encode_arrays(nc.contour_figure(landscape, compute.smoothed_grid(name, 0.0), "The loss L", height=500))
 
 
-# ~1.1 MB per entry (two 100² maps, 256 starts, six example paths): 32 entries ≤ 36 MB
-@st.cache_resource(max_entries=32, show_spinner=False)
+# 0.32 MB per entry (measured: two 100² maps, 256 starts, six example paths): 128 entries ≤ 41 MB
+@st.cache_resource(max_entries=128, show_spinner=False)
 def runs(name: str, sigma0: float, n_stages: int, lr: float, seed: int, n_starts: int, present: bool) -> dict:
     """Section 2: where each start ends with direct descent and with continuation, the success rates, σ per step."""
     landscape = compute.continuation_landscape(name)

@@ -45,8 +45,8 @@ def saddle_run(lr: float, newton_lr: float) -> RunSettings:
     return RunSettings(lr=lr, momentum=0.9, newton_lr=newton_lr, damping=1e-3, n_steps=60)
 
 
-# ~0.36 MB per entry (the 120² contour grid and 5 paths): 64 entries ≤ 25 MB
-@st.cache_resource(max_entries=64, show_spinner=False)
+# 0.17 MB per entry (measured: the 120² contour grid and 5 paths): 128 entries ≤ 22 MB
+@st.cache_resource(max_entries=128, show_spinner=False)
 def saddle_2d(lr: float, offset: float, newton_lr: float, present: bool) -> dict:
     """Section 1: the paths near x² − y² on the map, their distances from the saddle, the runs that stopped."""
     saddle = landscape_from("saddle", SADDLE_SETTINGS)
@@ -65,8 +65,8 @@ def hd_runs(d: int, k_neg: int, mu: float, lr: float) -> dict:
     return compute.saddle_runs(HD_ORDER, d, k_neg, float(mu), hd_hyper(lr), HD_INIT_SCALE, HD_SEEDS, 0)
 
 
-# ~0.25 MB per entry (two band charts of 5 × 201 steps, the table): 64 entries ≤ 16 MB
-@st.cache_resource(max_entries=64, show_spinner=False)
+# 0.17 MB per entry (measured, d = 10 and d = 64: two band charts of 5 optimizers, the table): 128 entries ≤ 22 MB
+@st.cache_resource(max_entries=128, show_spinner=False)
 def saddle_hd(d: int, k_neg: int, mu: float, lr: float, present: bool) -> dict:
     """Section 2: loss and distance bands over the 32 runs, the escape table, the downhill share."""
     runs = hd_runs(d, k_neg, mu, lr)
@@ -89,7 +89,7 @@ def saddle_hd(d: int, k_neg: int, mu: float, lr: float, present: bool) -> dict:
             "target": target, "share": compute.downhill_share(d, k_neg, float(mu)), "escape_steps": HD_STEPS}
 
 
-# ~8 kB per entry; one entry per presentation mode
+# 6 kB per entry (measured); one entry per presentation mode
 @st.cache_resource(max_entries=4, show_spinner=False)
 def minimum_share(present: bool) -> dict:
     d_axis, share, _ = compute.random_hessian_share()
@@ -109,8 +109,8 @@ def cliff_results(lr: float, before_wall: float, clip_norm: float, clip_value: f
     return compute.cliff_runs("sgd", cliff_start(before_wall), cliff_run(lr), float(clip_norm), float(clip_value))
 
 
-# ~0.47 MB per entry (the 160² window and three 101-step paths): 64 entries ≤ 30 MB
-@st.cache_resource(max_entries=64, show_spinner=False)
+# 0.30 MB per entry (measured: the 160² window and three 101-step paths): 128 entries ≤ 38 MB
+@st.cache_resource(max_entries=128, show_spinner=False)
 def cliff(lr: float, before_wall: float, clip_norm: float, clip_value: float, present: bool) -> dict:
     """Section 3: the cliff map with the three runs, their jumps against the caps, the numbers below them."""
     landscape = get_landscape("cliff")
@@ -135,8 +135,8 @@ def cliff(lr: float, before_wall: float, clip_norm: float, clip_value: float, pr
             "bounds": bounds, "cut": cut, "variants": variants}
 
 
-# ~40 kB per entry (two charts of at most 101 points): 256 entries ≤ 11 MB
-@st.cache_resource(max_entries=256, show_spinner=False)
+# 10-14 kB per entry (measured, n = 50 and n = 100: two charts of at most 101 points): 1024 entries ≤ 15 MB
+@st.cache_resource(max_entries=1024, show_spinner=False)
 def powers(lam1: float, lam2: float, angle1: float, angle2: float, n_shown: int, present: bool) -> dict:
     """Section 4: ‖Wⁿ‖ against n, the hidden state in the plane, W and the readouts at n."""
     W, V, by_eigen, by_products, states = compute.matrix_powers_data((lam1, lam2), float(angle1), float(angle2), (1.0, 0.4))

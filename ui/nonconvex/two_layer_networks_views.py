@@ -30,8 +30,8 @@ PLATEAU_STEPS = 500
 INIT_STEPS = 300
 
 
-# ~0.75 MB per entry (the 120² grid twice: contour and surface): 32 entries ≤ 24 MB
-@st.cache_resource(max_entries=32, show_spinner=False)
+# 0.34 MB per entry (measured: the 120² grid twice, contour and surface): 64 entries ≤ 22 MB
+@st.cache_resource(max_entries=64, show_spinner=False)
 def surface(model: str, settings: tuple, present: bool) -> dict:
     """Section 1: the error as contours and as a surface, the critical points' table, the mirror symmetry."""
     landscape = landscape_from(model, settings)
@@ -74,8 +74,8 @@ def init_trajectories(model: str, settings: tuple, init_scale: float, lr: float)
     return compute.runs_from(model, settings, "sgd", init_run(lr), init_starts(init_scale))
 
 
-# ~0.35 MB per entry (the 120² grid, 7 paths of 301 steps): 64 entries ≤ 23 MB
-@st.cache_resource(max_entries=64, show_spinner=False)
+# 0.24 MB per entry (measured: the 120² grid, 7 paths of 301 steps): 128 entries ≤ 31 MB
+@st.cache_resource(max_entries=128, show_spinner=False)
 def zero_init(model: str, settings: tuple, init_scale: float, lr: float, present: bool) -> dict:
     """Section 2: GD from zero and from small random starts, on the map and as error curves."""
     landscape = landscape_from(model, settings)
@@ -104,9 +104,9 @@ def basin_map(model: str, settings: tuple, optimizer: str, lr: float, steps: int
     return compute.basin_map(model, settings, optimizer, basin_run(lr, steps), int(resolution))
 
 
-# ~1.2 MB per entry at 128² coloured by minimum (a label per start for the hover), less otherwise; at most
-# ~1.9 MB at 160²: 24 entries ≤ 46 MB
-@st.cache_resource(max_entries=24, show_spinner=False)
+# Measured: 0.03-0.18 MB per entry at 128² (divergence / minimum / final loss), at most 0.28 MB at 160² (final
+# loss, float64): 128 entries ≤ 36 MB
+@st.cache_resource(max_entries=128, show_spinner=False)
 def basins(model: str, settings: tuple, optimizer: str, lr: float, steps: int, resolution: int, color_by: str,
            present: bool) -> dict:
     """Section 3: the basin map and the shares of starts per minimum."""
@@ -123,8 +123,8 @@ def restart_run(lr: float) -> RunSettings:
     return RunSettings(lr=lr, n_steps=200)
 
 
-# ~20 kB per entry (two small charts; the study's arrays stay in compute.restart_study): 128 entries ≤ 3 MB
-@st.cache_resource(max_entries=128, show_spinner=False)
+# 8 kB per entry (measured: two small charts; the study's arrays stay in compute.restart_study): 256 entries ≤ 2 MB
+@st.cache_resource(max_entries=256, show_spinner=False)
 def restarts(key: str, settings: tuple, lr: float, k_max: int, n_trials: int, present: bool) -> dict:
     """Section 4: P(global minimum) against K, measured and predicted, and where single runs end."""
     study = compute.restart_study(key, settings, "sgd", restart_run(lr), k_max, n_trials, 0)
@@ -140,8 +140,9 @@ def plateau_run(lr: float) -> RunSettings:
     return RunSettings(lr=lr, momentum=0.9, n_steps=PLATEAU_STEPS)
 
 
-# ~0.6 MB per entry (the error grid and the gradient-norm grid, 120² each; up to 6 paths): 64 entries ≤ 40 MB
-@st.cache_resource(max_entries=64, show_spinner=False)
+# 0.39-0.43 MB per entry (measured, 4 and 6 optimizers: the error and gradient-norm grids, 120² each, the paths):
+# 96 entries ≤ 41 MB
+@st.cache_resource(max_entries=96, show_spinner=False)
 def plateau(settings: tuple, optimizers: tuple, lr: float, grad_tol: float, present: bool) -> dict:
     """Section 5: the tanh network's error and gradient norm with the race across its plateau."""
     key = "two_layer_tanh"
