@@ -175,3 +175,26 @@ def test_second_order_page(app, monkeypatch):
     assert any("keep the server" in w.value for w in app.warning)
     cost = figures(app)[-2]
     assert array(cost["data"][0]["x"]).max() == 64
+
+
+# ---- cached figures follow presentation mode ---------------------------------------------------------
+
+def test_cached_figures_follow_presentation_mode():
+    """The pages' figures are cached by their settings (ui/curvature/compute.py): presentation mode must
+    still give each page its large type and thick lines, and leaving it the normal ones again."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.run()
+    for page, chart in (("pages/curvature/conditioning.py", 1), ("pages/curvature/data_normalization.py", 2),
+                        ("pages/curvature/second_order.py", 1)):
+        at.switch_page(page).run()
+        ok(at)
+        normal = figures(at)[chart]
+        at.toggle(key="present").set_value(True).run()
+        ok(at)
+        big = figures(at)[chart]
+        assert big["layout"]["title"]["font"]["size"] > normal["layout"]["title"]["font"]["size"], page
+        assert big["data"][0]["line"]["width"] > normal["data"][0]["line"]["width"], page
+        assert [t.get("name") for t in big["data"]] == [t.get("name") for t in normal["data"]], page
+        at.toggle(key="present").set_value(False).run()
+        ok(at)
+        assert figures(at)[chart] == normal, page

@@ -7,13 +7,12 @@ import streamlit as st
 
 from analysis import conditioning as cond
 from analysis import theory
-from ui import charts
 from ui.curvature import charts as cc
-from ui.compute import loss_grid
-from ui.curvature.compute import quadratic_run, quadratic_settings, rate_map
+from ui.curvature.compute import gd_views, momentum_views, rate_map_views
 from ui.curvature.conditioning_presets import CHALLENGES, CONTROLLED_KEYS, MOMENTUM_CHALLENGES, PRESETS
 from ui.controls import LEARNING_RATES, fmt, log_slider, log_values
 from ui.presets import challenge_box, preset_picker, show_challenge_result
+from ui.theme import presentation_on
 from ui.urlstate import LABELS
 
 START = (-2.5, 2.0)
@@ -46,18 +45,19 @@ with st.sidebar:
     if form == "separable":
         alpha1 = log_slider("α₁ (curvature along θ₁)", "cond_alpha1", ALPHAS, 0.5)
         alpha2 = log_slider("α₂ (curvature along θ₂)", "cond_alpha2", ALPHAS, 10.0)
-        eigenvalues, angle = tuple(cond.separable_eigenvalues([alpha1, alpha2])), 0.0
+        eigenvalues, angle = tuple(float(v) for v in cond.separable_eigenvalues([alpha1, alpha2])), 0.0
     else:
         kappa = log_slider("Condition number κ", "cond_kappa", KAPPAS, 20.0)
         lam_max = log_slider("Largest eigenvalue λ_max", "cond_lam_max", LAMBDA_MAX, 20.0)
         angle = float(st.slider("Rotation (degrees)", -90, 90, 30, 5, key="cond_angle", bind="query-params"))
-        eigenvalues = tuple(cond.eigenvalues_from_condition(lam_max, kappa))
+        eigenvalues = tuple(float(v) for v in cond.eigenvalues_from_condition(lam_max, kappa))
     st.header("Gradient descent")
     rule = st.selectbox("Learning rate", list(RULES), key="cond_lr_rule", bind="query-params", format_func=RULES.get)
     manual_lr = log_slider("Learning rate η (by hand)", "cond_lr", LEARNING_RATES, 0.07, "Used when the rule is 'set by hand'.")
     steps = st.slider("Steps", 10, 1000, 150, 10, key="cond_steps", bind="query-params")
 
 lam = np.asarray(eigenvalues, dtype=float)
+present = presentation_on()
 r = cond.readouts(lam, 1.0)
 lr = {"manual": manual_lr, "notes": r.notes_lr, "optimal": r.optimal_lr}[rule]
 r = cond.readouts(lam, lr)
@@ -112,24 +112,15 @@ elif not r.stable:
              f"the error is multiplied by {contraction_in_order.max():.3g} > 1 in size every step, so the run grows "
              "exponentially (the curves stop where it left the bounded region).", icon=":material/error:")
 
-# ---- the run against the prediction ------------------------------------------------------------------
-gd = quadratic_run(eigenvalues, angle, "sgd", lr, steps, START)
-path = gd.path(0)
-errors = cond.eigen_errors(path, angle)
-predicted = cond.predicted_eigen_errors(lr, lam, errors[0], len(path) - 1)
-settings = quadratic_settings(eigenvalues, angle)
+# ---- the run against the prediction (run and charts cached by their settings: ui/curvature/compute.py) --
+gd_view = gd_views(eigenvalues, angle, float(lr), int(steps), START, present)
+gd = gd_view["gd"]
 left, right = st.columns([1, 1.15])
 with left:
-    fig = charts.contour_map(cond.quadratic_landscape(eigenvalues, angle), loss_grid("quadratic", settings),
-                             "The bowl and the gradient-descent path", height=480)
-    charts.add_paths(fig, {"sgd": path}, {"sgd": f"GD, η = {lr:.3g}"})
-    fig.update_xaxes(title="θ₁")
-    fig.update_yaxes(title="θ₂")
-    st.plotly_chart(fig, key="cond_map")
+    st.plotly_chart(gd_view["map"], key="cond_map")
 with right:
-    st.plotly_chart(cc.eigen_error_figure(errors, predicted, lam, contraction_in_order, height=480), key="cond_eigen_errors")
-st.plotly_chart(cc.loss_prediction_figure(gd.losses(0), cond.predicted_loss(lr, lam, errors[0], len(path) - 1), height=360),
-                key="cond_loss")
+    st.plotly_chart(gd_view["eigen_errors"], key="cond_eigen_errors")
+st.plotly_chart(gd_view["loss"], key="cond_loss")
 st.caption("Measured curves are thick and pale; the formulas are dashed on top of them. On a log scale a constant "
            "factor per step is a straight line with slope log (1 − ηλᵢ)².")
 
@@ -155,10 +146,8 @@ with c3:
 if use_optimal:
     mom_lr, mom_beta = r.momentum_lr, r.momentum_beta
 mom_steps = min(steps, 400)
-runs = {"sgd": quadratic_run(eigenvalues, angle, "sgd", r.optimal_lr, mom_steps, START),
-        "momentum": quadratic_run(eigenvalues, angle, "momentum", float(mom_lr), mom_steps, START, float(mom_beta))}
-predicted_rates = {"sgd": r.optimal_rate, "momentum": float(cond.heavy_ball_rate(mom_lr, mom_beta, lam))}
-measured = {k: cond.measured_rates(np.linalg.norm(t.params, axis=-1), [t.valid_length(0)])[0] for k, t in runs.items()}
+mom_view = momentum_views(eigenvalues, angle, float(mom_lr), float(mom_beta), int(mom_steps), START, bool(use_optimal), present)
+runs, predicted_rates, measured = mom_view["runs"], mom_view["predicted"], mom_view["measured"]
 m = st.columns(4)
 m[0].metric("GD at η*: predicted rate (κ−1)/(κ+1)", f"{r.optimal_rate:.4f}")
 m[1].metric("GD: measured rate", f"{measured['sgd']:.4f}")
@@ -180,20 +169,11 @@ if challenge is not None:
 if runs["momentum"].diverged(0):
     st.error(f"Momentum with η = {mom_lr:.4g}, β = {mom_beta:.3f} diverged: η λ_max = {mom_lr * lam.max():.3g} exceeds "
              f"2(1 + β) = {2 * (1 + mom_beta):.3g}, outside the stable region.", icon=":material/error:")
-names = {"sgd": f"GD (η* = {r.optimal_lr:.3g})", "momentum": f"Momentum (η = {mom_lr:.3g}, β = {mom_beta:.3f})"}
 left, right = st.columns([1.15, 1])
 with left:
-    distances = {k: np.linalg.norm(t.path(0), axis=-1) for k, t in runs.items()}
-    title = ("Momentum vs gradient descent at their best settings" if use_optimal
-             else "GD at its best η vs momentum at the chosen (η, β)")
-    st.plotly_chart(cc.momentum_figure(distances, predicted_rates, names, height=460, title=title), key="cond_momentum")
+    st.plotly_chart(mom_view["distances"], key="cond_momentum")
 with right:
-    fig = charts.contour_map(cond.quadratic_landscape(eigenvalues, angle), loss_grid("quadratic", settings),
-                             "Paths", height=460)
-    charts.add_paths(fig, {k: t.path(0) for k, t in runs.items()}, names)
-    fig.update_xaxes(title="θ₁")
-    fig.update_yaxes(title="θ₂")
-    st.plotly_chart(fig, key="cond_momentum_map")
+    st.plotly_chart(mom_view["map"], key="cond_momentum_map")
 st.caption("Measured rates are the per-step shrink factor of the distance over the second half of each run. At the optimal "
            "setting the slowest modes are critically damped (a double root), so the momentum curve carries an extra "
            "factor that grows like t: it runs parallel to its rate line, slightly above it.")
@@ -209,20 +189,12 @@ side = st.select_slider("Cells per side", MAP_SIDES, 31, key="cond_map_side", bi
                         help=f"A side of n runs n² trajectories; at most {cond.MAX_MAP_SIDE} per side.")
 side = int(min(side, cond.MAX_MAP_SIDE))
 with st.spinner(f"Running {side * side} trajectories..."):
-    grid_map = rate_map(eigenvalues, angle, side, MAP_STEPS, START)
-markers = {"optimal momentum (η, β)": (r.momentum_lr, r.momentum_beta), "optimal GD (β = 0)": (r.optimal_lr, 0.0)}
-selected = None if use_optimal else (float(mom_lr), float(mom_beta))
-event = st.plotly_chart(cc.rate_map_figure(grid_map, lam.max(), markers, selected), key="cond_rate_map",
-                        on_select="rerun", selection_mode="points")
-ok = ~grid_map.diverged
-fastest = np.unravel_index(np.argmin(np.where(ok, grid_map.measured, np.inf)), grid_map.measured.shape)
-st.caption(
-    f"{int(grid_map.diverged.sum())} of {grid_map.diverged.size} runs diverged. Fastest cell measured: rate "
-    f"{grid_map.measured[fastest]:.4f} at η = {grid_map.lrs[fastest[1]]:.4g}, β = {grid_map.betas[fastest[0]]:.3f} "
-    f"(theory's best asymptotic rate: {r.momentum_optimal_rate:.4f}). Largest gap between measured and predicted rate "
-    f"over the stable cells: {np.max(np.abs(grid_map.measured[ok] - grid_map.predicted[ok])) if ok.any() else float('nan'):.3f}; "
-    "a finite run can look a little faster than its asymptotic rate while a faster mode still dominates the distance."
-)
+    map_view = rate_map_views(eigenvalues, angle, side, MAP_STEPS, START, present)
+rate_fig = map_view["figure"]
+if not use_optimal:  # the cell the charts above show, drawn last
+    rate_fig = {"data": [*rate_fig["data"], cc.selected_cell_trace((float(mom_lr), float(mom_beta)))], "layout": rate_fig["layout"]}
+event = st.plotly_chart(rate_fig, key="cond_rate_map", on_select="rerun", selection_mode="points")
+st.caption(map_view["caption"])
 points = (event or {}).get("selection", {}).get("points", []) if event else []
 if points:
     click = (float(points[0]["x"]), float(points[0]["y"]))

@@ -6,13 +6,11 @@ import pandas as pd
 import streamlit as st
 
 from analysis import normalization as norm
-from analysis.summary import steps_to_tolerance
-from ui import charts
-from ui.curvature import charts as cc
-from ui.curvature.compute import normalization_study, unit_hessians
+from ui.curvature.compute import normalization_views, unit_views
 from ui.controls import fmt, log_slider, log_values
 from ui.curvature.data_normalization_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
 from ui.presets import challenge_box, preset_picker, show_challenge_result
+from ui.theme import presentation_on
 from ui.urlstate import LABELS
 
 SCALES = log_values(-1, 1, (1, 2, 3, 5))
@@ -54,9 +52,11 @@ st.markdown(
 st.latex(r"E(w)=\mathbb{E}\big[(w^\top x-t)^2\big]+\lambda\|w\|^2,\qquad "
          r"H=2\,\mathbb{E}[x x^\top]+2\lambda I=2\big(\Sigma+\mu\mu^\top\big)+2\lambda I")
 
-with st.spinner("Building the four problems and running gradient descent..."):
-    study = normalization_study(int(n_samples), (mean1, mean2), (scale1, scale2), float(correlation), float(l2),
-                                float(lr_factor), int(steps))
+present = presentation_on()
+with st.spinner("Building the four problems and running gradient descent..."):  # cached: ui/curvature/compute.py
+    views = normalization_views(int(n_samples), (mean1, mean2), (scale1, scale2), float(correlation), float(l2),
+                                float(lr_factor), int(steps), TOLERANCE, present)
+study = views["study"]
 titles = norm.TRANSFORM_TITLES
 if challenge is not None:
     dataset = {"norm_mean1": mean1, "norm_mean2": mean2, "norm_scale1": scale1, "norm_scale2": scale2,
@@ -64,7 +64,7 @@ if challenge is not None:
     show_challenge_result(challenge, *challenge.check(
         study, {"dataset": dataset, "lr_factor": float(lr_factor), "steps": int(steps), "tolerance": TOLERANCE}))
 
-st.plotly_chart(cc.data_clouds_figure({k: v["inputs"] for k, v in study.items()}, titles), key="norm_clouds")
+st.plotly_chart(views["clouds"], key="norm_clouds")
 st.caption("The same data after each preprocessing (× marks the origin). Statistics come from the data itself.")
 
 # ---- the Hessian, two ways ----------------------------------------------------------------------------
@@ -81,26 +81,17 @@ with c1:
     st.latex(r"\text{raw, } 2\,\mathbb{E}[xx^\top]+2\lambda I=" + matrix_latex(raw.hessian))
 with c2:
     st.latex(r"\text{raw, jax.hessian}(E)=" + matrix_latex(raw.autodiff_hessian))
-differences = {k: float(np.max(np.abs(v["report"].hessian - v["report"].autodiff_hessian))) for k, v in study.items()}
+differences = views["differences"]
 st.caption("Largest difference between the two, per preprocessing: "
            + ", ".join(f"{titles[k]} {d:.1e}" for k, d in differences.items()) + " (rounding level).")
 
-rows = []
-for kind, v in study.items():
-    rep, traj = v["report"], v["trajectory"]
-    reach = steps_to_tolerance(traj.losses(0) - v["minimum_loss"], TOLERANCE)
-    rows.append({"inputs": titles[kind], "λ_min": rep.eigenvalues[0], "λ_max": rep.eigenvalues[-1],
-                 "condition number κ": rep.condition_number, "η = c / λ_max": v["lr"],
-                 f"GD steps to loss − min ≤ {TOLERANCE:g}": str(reach) if reach is not None else f"> {steps}"})
 left, right = st.columns([1, 1.2])
 with left:
-    st.plotly_chart(cc.condition_bar_figure({k: v["report"].condition_number for k, v in study.items()}, titles),
-                    key="norm_kappa")
+    st.plotly_chart(views["kappa"], key="norm_kappa")
 with right:
-    gaps = {k: v["trajectory"].losses(0) - v["minimum_loss"] for k, v in study.items()}
-    st.plotly_chart(cc.loss_gap_figure(gaps, titles, height=340), key="norm_gaps")
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-if any(v["trajectory"].diverged(0) for v in study.values()):
+    st.plotly_chart(views["gaps"], key="norm_gaps")
+st.dataframe(pd.DataFrame(views["rows"]), hide_index=True, width="stretch")
+if views["diverged"]:
     st.error("A run diverged: with c ≥ 2 the step overshoots along the steepest direction of that problem.",
              icon=":material/error:")
 st.markdown(
@@ -112,11 +103,9 @@ st.markdown(
 
 st.subheader("Gradient-descent paths in weight space")
 cols = st.columns(2)
-for j, (kind, v) in enumerate(study.items()):
+for j, kind in enumerate(study):
     with cols[j % 2]:
-        fig = charts.contour_map(v["landscape"], v["grid"], f"{titles[kind]}: κ = {v['report'].condition_number:.3g}", height=380)
-        charts.add_paths(fig, {"sgd": v["trajectory"].path(0)}, {"sgd": f"GD, η = {v['lr']:.3g}"})
-        st.plotly_chart(fig, key=f"norm_map_{kind}")
+        st.plotly_chart(views["maps"][kind], key=f"norm_map_{kind}")
 
 # ---- inside a network ---------------------------------------------------------------------------------
 st.header("The same effect inside a network")
@@ -137,7 +126,8 @@ with c2:
     offset = st.slider("Offset b added to the first layer's pre-activations", -2.0, 2.0, 0.0, 0.25, key="norm_offset",
                        bind="query-params", help="Shifts tanh's inputs off-centre, so its outputs are no longer centered.")
 with st.spinner("Computing Hessian blocks with jax.hessian..."):
-    units = {a: unit_hessians(a, int(n_hidden), float(offset), N_NETWORKS) for a in norm.ACTIVATIONS}
+    unit_view = unit_views(int(n_hidden), float(offset), N_NETWORKS, present)
+units = unit_view["units"]
 m = st.columns(4)
 m[0].metric("sigmoid: mean activation", f"{units['sigmoid'].mean_activation.mean():.3f}")
 m[1].metric("tanh: mean activation", f"{units['tanh'].mean_activation.mean():.3f}")
@@ -145,13 +135,9 @@ m[2].metric("sigmoid: median κ of the block", f"{np.median(units['sigmoid'].con
 m[3].metric("tanh: median κ of the block", f"{np.median(units['tanh'].condition_numbers):.3g}")
 left, right = st.columns(2)
 with left:
-    boxes = {}
-    for a in norm.ACTIVATIONS:
-        boxes[f"{a}: exact block"] = units[a].condition_numbers
-        boxes[f"{a}: 2E[aaᵀδ²] only"] = units[a].gauss_newton_condition_numbers
-    st.plotly_chart(cc.unit_condition_figure(boxes), key="norm_units")
+    st.plotly_chart(unit_view["boxes"], key="norm_units")
 with right:
-    st.plotly_chart(cc.spectrum_figure({a: units[a].eigenvalues[0] for a in norm.ACTIVATIONS}), key="norm_spectrum")
+    st.plotly_chart(unit_view["spectrum"], key="norm_spectrum")
 st.caption(f"{N_NETWORKS} random networks per activation (LeCun-scaled Gaussian weights, 512 standardized inputs in "
            "32 dimensions). κ here is the ratio of the largest to the smallest |eigenvalue|: at a random point the residual "
            "term can make a few eigenvalues slightly negative.")

@@ -1,28 +1,23 @@
 """Second-order methods: Newton's step at its best and worst, its repairs (damping, |H|), the
 approximate methods (BFGS, nonlinear CG) against GD and Adam, and what the exact Hessian costs."""
 
-import inspect
-
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 from analysis import second_order as so
 from analysis import second_order_cost as cost
-from analysis.curvature import curvature_at
 from optimizers import OPTIMIZERS, RunSettings
-from ui import charts
-from ui.curvature import charts as cc
-from ui.compute import loss_grid
-from ui.curvature.compute import hessian_cost, scene_runs
+from ui.curvature.compute import METHOD_NAMES, cost_views, method_source, newton_step, scene_views
 from ui.controls import LEARNING_RATES, log_slider, log_values
 from ui.presets import challenge_box, preset_picker, show_challenge_result
 from ui.curvature.second_order_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
+from ui.theme import presentation_on
 from ui.urlstate import LABELS
 
 TOLERANCE = 1e-6
 GD_DEFAULT_LR = {"quadratic": 0.05, "rosenbrock": 0.001, "saddle": 0.05, "flat": 0.5}
-NAMES = {key: OPTIMIZERS[key].name for key in so.METHODS if key in OPTIMIZERS} | {"conjugate_gradient": so.CG_NAME}
+NAMES = METHOD_NAMES
 # the URL holds the labels of these two: tell the link check (and the presets' link writer)
 LABELS["newton_scene"] = lambda k: so.SCENES[k].title
 LABELS["newton_methods"] = NAMES.get
@@ -71,7 +66,8 @@ st.latex(r"E(\theta+p)\approx E(\theta)+g^\top p+\tfrac12 p^\top H p\ \Rightarro
 st.info(f"**{scene.title}.** {scene.lesson}", icon=":material/lightbulb:")
 
 # ---- the Newton step at the start ----------------------------------------------------------------------
-step = so.newton_step_at(landscape, start)
+present = presentation_on()
+step = newton_step(scene_key, start)  # cached, as the runs and charts below: ui/curvature/compute.py
 m = st.columns(5)
 m[0].metric("Hessian eigenvalues at the start", f"{step.eigenvalues[0]:.3g}, {step.eigenvalues[1]:.3g}")
 m[1].metric("Curvature type", step.kind.split(" (")[0])
@@ -92,12 +88,9 @@ if not methods:
     st.info("Choose at least one method in the sidebar.", icon=":material/info:")
     st.stop()
 settings = RunSettings(lr=float(gd_lr), newton_lr=float(newton_lr), damping=float(damping), n_steps=int(steps))
-with st.spinner("Running the methods..."):
-    runs = scene_runs(scene_key, start, tuple(methods), settings)
-# Adam has its own learning rate: run it separately with the same settings otherwise.
-if "adam" in methods:
-    runs = dict(runs)
-    runs["adam"] = scene_runs(scene_key, start, ("adam",), settings.replace(lr=float(adam_lr)))["adam"]
+with st.spinner("Running the methods..."):  # Adam with its own learning rate, the same settings otherwise
+    views = scene_views(scene_key, start, tuple(methods), settings, float(adam_lr), TOLERANCE, present)
+runs = views["runs"]
 if challenge is not None:
     show_challenge_result(challenge, *challenge.check(runs, {
         "scene": scene_key, "start": start, "landscape": landscape, "newton_lr": float(newton_lr),
@@ -105,34 +98,13 @@ if challenge is not None:
 
 left, right = st.columns([1.1, 1])
 with left:
-    grid = loss_grid(scene.landscape_key, scene.settings)
-    fig = charts.contour_map(landscape, grid, "Paths from the start (click to move it); arrow: the first Newton step",
-                             click_grid=True, height=560)
-    charts.add_paths(fig, {k: runs[k].path(0) for k in methods}, NAMES)
-    landing = step.landing
-    direction = step.step
-    inside = [t for t in (
-        ((x1 if direction[0] > 0 else x0) - start[0]) / direction[0] if abs(direction[0]) > 1e-300 else np.inf,
-        ((y1 if direction[1] > 0 else y0) - start[1]) / direction[1] if abs(direction[1]) > 1e-300 else np.inf,
-    )]
-    reach = min(1.0, *inside) if np.all(np.isfinite(direction)) else 0.0
-    if reach > 0:
-        cc.add_step_arrow(fig, start, np.asarray(start) + reach * direction,
-                          f"Newton step to ({landing[0]:.3g}, {landing[1]:.3g})")
-    event = st.plotly_chart(fig, key="newton_map", on_select="rerun", selection_mode="points")
-    if reach < 1.0:
+    event = st.plotly_chart(views["map"], key="newton_map", on_select="rerun", selection_mode="points")
+    if views["reach"] < 1.0:
+        landing = step.landing
         st.caption(f"The first Newton step leaves the map: it lands at ({landing[0]:.4g}, {landing[1]:.4g}).")
 with right:
-    minimum = min((p.loss for p in landscape.minima() if p.loss is not None), default=None)
-    if minimum is not None:
-        series = {k: runs[k].losses(0) - minimum for k in methods}
-        title, y_title = "Loss above the minimum", "L − L* (log scale)"
-    else:
-        series = {k: np.abs(runs[k].losses(0)) for k in methods}
-        title, y_title = "|Loss| (no minimum on this surface)", "|L| (log scale)"
-    st.plotly_chart(cc.iterations_figure(series, NAMES, title, y_title, height=280, legend=False), key="newton_loss")
-    st.plotly_chart(cc.iterations_figure({k: runs[k].grad_norms(0) for k in methods}, NAMES, "Gradient norm",
-                                         "|∇L| (log scale)", height=280, legend=False), key="newton_grad")
+    st.plotly_chart(views["loss"], key="newton_loss")
+    st.plotly_chart(views["grad"], key="newton_grad")
     st.caption("Colours and dashes as in the map's legend.")
 
 points = (event or {}).get("selection", {}).get("points", []) if event else []
@@ -143,33 +115,18 @@ if points:
         st.session_state["newton_pending_start"] = (scene_key, click[0], click[1])
         st.rerun()
 
-rows = []
-for k in methods:
-    traj = runs[k]
-    final = traj.path(0)[-1]
-    iterations = so.iterations_to_tolerance(traj, TOLERANCE)
-    rows.append({
-        "method": NAMES[k],
-        f"iterations to |∇L| ≤ {TOLERANCE:g}": str(iterations) if iterations is not None else f"not in {steps}",
-        "ends at": f"({final[0]:.4g}, {final[1]:.4g})",
-        "curvature at the end": (str(curvature_at(landscape, final).kind_names()).split(" (")[0]
-                                 if iterations is not None else "no critical point reached"),
-        "final loss": f"{float(traj.losses(0)[-1]):.4g}",
-        "stopped early": f"step {int(traj.diverged_at[0])}" if traj.diverged(0) else "",
-        "Hessian needed": "yes" if k in OPTIMIZERS and OPTIMIZERS[k].needs_hessian else "no",
-    })
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+st.dataframe(pd.DataFrame(views["rows"]), hide_index=True, width="stretch")
 st.caption("Reaching a zero gradient is not the same as reaching a minimum: check the type of the end point.")
 
 with st.expander("The repairs and the approximations: formulas and code"):
     for k in ("damped_newton", "saddle_free_newton", "bfgs"):
         st.markdown(f"**{OPTIMIZERS[k].name}**")
         st.latex(OPTIMIZERS[k].latex)
-        st.code(OPTIMIZERS[k].source(), language="python")
+        st.code(method_source(k), language="python")
     st.markdown(f"**{so.CG_NAME}** (Polak–Ribière+, line search from one Hessian-vector product)")
     st.latex(r"\beta_t=\max\Big(0,\frac{g_t^\top(g_t-g_{t-1})}{\|g_{t-1}\|^2}\Big),\quad d_t=-g_t+\beta_t d_{t-1},\quad "
              r"\theta_{t+1}=\theta_t+\alpha_t d_t,\ \ \alpha_t\approx\frac{-g_t^\top d_t}{d_t^\top H d_t}")
-    st.code(inspect.getsource(so._conjugate_gradient), language="python")
+    st.code(method_source("conjugate_gradient"), language="python")
 
 # ---- cost ----------------------------------------------------------------------------------------------
 st.header("What the exact Hessian costs")
@@ -187,12 +144,13 @@ if max_d > cost.MAX_DIMENSION:
     max_d = cost.MAX_DIMENSION
 sizes = tuple(int(d) for d in 2 ** np.arange(4, int(np.log2(max_d)) + 1))
 with st.spinner("Timing the gradient, the Hessian and the Newton solve..."):
-    rows = hessian_cost(sizes)
+    cost_view = cost_views(sizes, present)
+rows = cost_view["rows"]
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(cc.cost_figure(rows), key="newton_cost_time")
+    st.plotly_chart(cost_view["time"], key="newton_cost_time")
 with right:
-    st.plotly_chart(cc.memory_figure(rows), key="newton_cost_memory")
+    st.plotly_chart(cost_view["memory"], key="newton_cost_memory")
 if len(rows) >= 3:
     d = [r.d for r in rows]
     m = st.columns(3)
