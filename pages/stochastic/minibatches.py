@@ -4,10 +4,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from analysis.gradient_noise import finite_population_factor, steps_per_epoch
-from analysis.summary import finite_median
+from analysis.gradient_noise import steps_per_epoch
 from optimizers.engine import SAMPLING
-from ui.stochastic import charts as charts
+from ui.stochastic import minibatches_views as views
 from ui.stochastic.compute import (
     DATASET_SIZES,
     DUEL_STEPS,
@@ -16,7 +15,6 @@ from ui.stochastic.compute import (
     batch_size_race,
     best_loss,
     landscape_for,
-    loss_grid,
     momentum_vs_batch,
     noise_at,
     sampling_race,
@@ -24,7 +22,7 @@ from ui.stochastic.compute import (
 from ui.controls import LEARNING_RATES, batch_slider, carry_within, fmt, nearest
 from ui.stochastic.minibatches_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
 from ui.presets import challenge_box, preset_picker, show_challenge_result
-from ui.theme import SEQUENCE, optimizer_color
+from ui.theme import presentation_on
 from ui.urlstate import LABELS, forget_params
 
 st.title("Minibatches")
@@ -73,8 +71,8 @@ with st.sidebar:
                        help="The runs below are budgeted in passes over the data, so small batches take more steps.")
     seed = int(st.number_input("Seed", 0, 10_000, 0, key="mb_seed", bind="query-params"))
 
+present = presentation_on()
 land = landscape_for(key, n_samples, noise_scale)
-grid = loss_grid(key, n_samples, noise_scale)
 start = tuple(float(v) for v in land.default_start)
 l_star = best_loss(land)
 per_epoch = steps_per_epoch(n_samples, batch)
@@ -85,14 +83,6 @@ c2.metric("batch size B", batch)
 c3.metric("steps per epoch ⌈N/B⌉", per_epoch)
 verdict = st.container()  # the challenge's verdict, filled in once every section has run
 
-
-def gap(losses):
-    """L − L* when the minimum is known (log axis), else L."""
-    return np.asarray(losses) - l_star if l_star is not None else np.asarray(losses)
-
-
-gap_title = "L − L* (log scale)" if l_star is not None else "loss"
-log_gap = l_star is not None
 
 # ---- 1. the noise at one point ----------------------------------------------------------------
 st.header("1 · One point, many possible batches")
@@ -114,34 +104,28 @@ with p3:
                               key="mb_cloud_sampling", bind="query-params")
 theta = (round(float(theta_x), 6), round(float(theta_y), 6))
 with st.spinner("Drawing minibatches..."):
-    noise = noise_at(key, n_samples, noise_scale, theta, batch, cloud_sampling, seed)
+    section = views.noise_section(key, n_samples, noise_scale, theta, batch, cloud_sampling, seed, present)
 
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(charts.point_map(land, grid, theta, noise["full_gradient"], noise["cloud"]), key="mb_point_map")
+    st.plotly_chart(section["map"], key="mb_point_map")
     st.caption("Black arrow: the full-batch direction −∇L. White fan: the directions −ĝ_B of 40 random batches from the "
                "same point. All are scaled by the same factor, so their lengths compare.")
 with right:
-    st.plotly_chart(charts.gradient_cloud_figure(noise["per_sample"], noise["cloud"], noise["full_gradient"],
-                                                 noise["predicted_covariance"], batch), key="mb_cloud")
+    st.plotly_chart(section["cloud"], key="mb_cloud")
     st.caption("Gradient space. Grey: single-sample gradients. Blue: minibatch gradients. Red: 2σ ellipse of the "
                "predicted covariance Σ/B (× (N−B)/(N−1) without replacement).")
 
-sigma = float(np.sqrt(noise["total_variance"]))
-fpc = float(finite_population_factor(n_samples, batch))
-g_norm = float(np.linalg.norm(noise["full_gradient"]))
-se_without = sigma / np.sqrt(batch) * np.sqrt(fpc)
 m1, m2, m3, m4 = st.columns(4)
-m1.metric("|∇L(θ)|", f"{g_norm:.3g}")
-m2.metric("σ = √tr Σ (one sample)", f"{sigma:.3g}")
-m3.metric(f"standard error at B = {batch}", f"{se_without:.3g}", help="Without replacement: σ/√B · √((N−B)/(N−1)).")
-m4.metric("(N−B)/(N−1)", f"{fpc:.3f}", help="The finite-population correction: 1 at B = 1, 0 for the full batch.")
+m1.metric("|∇L(θ)|", f"{section['g_norm']:.3g}")
+m2.metric("σ = √tr Σ (one sample)", f"{section['sigma']:.3g}")
+m3.metric(f"standard error at B = {batch}", f"{section['se_without']:.3g}", help="Without replacement: σ/√B · √((N−B)/(N−1)).")
+m4.metric("(N−B)/(N−1)", f"{section['fpc']:.3f}", help="The finite-population correction: 1 at B = 1, 0 for the full batch.")
 
 st.subheader("Sub-linear returns: the standard error against B")
 left, right = st.columns([1.3, 1])
 with left:
-    st.plotly_chart(charts.standard_error_figure(noise["sizes"], noise["measured"], noise["predicted_without"],
-                                                 noise["predicted_with"], batch, SAMPLING_NAMES), key="mb_se")
+    st.plotly_chart(section["se"], key="mb_se")
 with right:
     st.markdown(
         "On log axes the noise falls along a line of slope −½: **four times the batch buys half the noise**, "
@@ -163,37 +147,19 @@ st.markdown(
     "processed, small batches usually win: they take many cheap, slightly noisy steps while the full batch "
     "takes one expensive one."
 )
-# Always four runs (repeats allowed), so the compiled shape never changes; repeats are shown once.
-race_sizes = (1, max(batch // 4, 1), batch, n_samples)
-sizes_compared = tuple(sorted(set(race_sizes)))
 with st.spinner("Running the batch sizes..."):
-    race = batch_size_race(key, n_samples, noise_scale, lr, race_sizes, "shuffle", epochs, seed, start)
-if race["note"]:
-    st.warning(race["note"], icon=":material/warning:")
-colours = {B: SEQUENCE[i % len(SEQUENCE)] for i, B in enumerate(sizes_compared)}
-names = {B: f"B = {B} ({steps_per_epoch(n_samples, B)} steps/epoch)" for B in sizes_compared}
-for B, run in race["runs"].items():
-    if run["diverged"]:
-        st.error(f"**B = {B}** diverged at step {run['diverged_at']}: η = {lr:g} is too large for the noisy steps of "
-                 "this batch size. Lower the learning rate.", icon=":material/error:")
-per_step = {names[B]: (np.arange(len(r["loss"])), gap(r["loss"]), colours[B], "solid") for B, r in race["runs"].items()}
-per_sample = {names[B]: (r["epochs"][r["within_budget"]], gap(r["loss"])[r["within_budget"]], colours[B], "solid")
-              for B, r in race["runs"].items()}
+    section = views.race_section(key, n_samples, noise_scale, lr, batch, epochs, seed, start, present)
+if section["note"]:
+    st.warning(section["note"], icon=":material/warning:")
+for B, diverged_at in section["diverged"]:
+    st.error(f"**B = {B}** diverged at step {diverged_at}: η = {lr:g} is too large for the noisy steps of "
+             "this batch size. Lower the learning rate.", icon=":material/error:")
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(charts.curves_figure(per_step, "Loss per step", "step (log scale)", gap_title, log_y=log_gap,
-                                         log_x=True), key="mb_per_step")
+    st.plotly_chart(section["per_step"], key="mb_per_step")
 with right:
-    st.plotly_chart(charts.curves_figure(per_sample, "Loss per sample processed", "epochs = gradient evaluations / N",
-                                         gap_title, log_y=log_gap, x_max=epochs), key="mb_per_sample")
-rows = []
-for B, r in race["runs"].items():
-    within = r["within_budget"]
-    rows.append({"batch size B": B, "steps per epoch": steps_per_epoch(n_samples, B),
-                 "steps in the budget": int(within.sum()) - 1,
-                 "loss after the budget": float(r["loss"][within][-1]),
-                 "loss after one epoch": float(r["loss"][r["epochs"] <= 1 + 1e-9][-1])})
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.plotly_chart(section["per_sample"], key="mb_per_sample")
+st.dataframe(pd.DataFrame(section["rows"]), hide_index=True, width="stretch")
 
 # ---- 3. sampling order -----------------------------------------------------------------------
 st.header("3 · Shuffled, with replacement, or in stored order")
@@ -205,25 +171,18 @@ st.markdown(
     "directions and the path swings around instead of settling."
 )
 with st.spinner("Running the three sampling schemes..."):
-    order = sampling_race(key, n_samples, noise_scale, lr, batch, epochs, seed, start)
-if order["note"]:
-    st.warning(order["note"], icon=":material/warning:")
-order_colours = {"shuffle": SEQUENCE[0], "replacement": SEQUENCE[1], "sorted": SEQUENCE[3]}
-order_dash = {"shuffle": "solid", "replacement": "dash", "sorted": "solid"}
-for s, r in order["runs"].items():
-    if r["diverged"]:
-        st.error(f"**{SAMPLING_NAMES[s]}** diverged: lower the learning rate.", icon=":material/error:")
+    section = views.order_section(key, n_samples, noise_scale, lr, batch, epochs, seed, start, present)
+if section["note"]:
+    st.warning(section["note"], icon=":material/warning:")
+for name in section["diverged"]:
+    st.error(f"**{name}** diverged: lower the learning rate.", icon=":material/error:")
 left, right = st.columns([1.1, 1])
 with left:
-    st.plotly_chart(charts.paths_map(land, grid, {SAMPLING_NAMES[s]: (r["path"], order_colours[s], order_dash[s])
-                                                  for s, r in order["runs"].items()}), key="mb_order_map")
+    st.plotly_chart(section["map"], key="mb_order_map")
 with right:
-    st.plotly_chart(charts.curves_figure({SAMPLING_NAMES[s]: (r["epochs"], gap(r["loss"]), order_colours[s], order_dash[s])
-                                          for s, r in order["runs"].items()},
-                                         "Loss per epoch", "epochs", gap_title, log_y=log_gap), key="mb_order_loss")
-    st.caption(" · ".join(f"{SAMPLING_NAMES[s]}: final spread of the iterates {r['jitter']:.2g}"
-                          for s, r in order["runs"].items()))
-st.plotly_chart(charts.membership_figure(order["membership"], SAMPLING_NAMES, per_epoch), key="mb_membership")
+    st.plotly_chart(section["loss"], key="mb_order_loss")
+    st.caption(section["jitter"])
+st.plotly_chart(section["membership"], key="mb_membership")
 st.caption("Which samples each step uses (first steps; red lines mark epoch boundaries). Shuffled: every column is "
            "hit once per epoch. With replacement: some twice (dark), some never. Sorted: the same diagonal every epoch.")
 
@@ -243,40 +202,24 @@ with c1:
 with c2:
     beta = st.slider("Momentum β", 0.5, 0.99, 0.9, 0.01, key="mb_beta", bind="query-params")
 with st.spinner("Running SGD, SGD with a bigger batch, and momentum..."):
-    duel = momentum_vs_batch(key, n_samples, noise_scale, lr, batch, int(factor), float(beta), 8, seed, start)
-if duel["note"]:
-    st.warning(duel["note"], icon=":material/warning:")
-big = duel["big"]
+    section = views.duel_section(key, n_samples, noise_scale, lr, batch, int(factor), float(beta), seed, start, present)
+if section["note"]:
+    st.warning(section["note"], icon=":material/warning:")
+big = section["big"]
 if big < batch * factor:
     st.info(f"k × B = {batch * factor} is more than the dataset, so the bigger batch is the full batch (B = {big}).",
             icon=":material/info:")
-labels = {"sgd": f"SGD, B = {batch}", "sgd_big": f"SGD, B = {big}", "momentum": f"Momentum β = {beta:g}, B = {batch}"}
-duel_colours = {"sgd": optimizer_color("sgd"), "sgd_big": SEQUENCE[2], "momentum": optimizer_color("momentum")}
-for name, r in duel["runs"].items():
-    if r["diverged"]:
-        st.error(f"**{labels[name]}** diverged for some seeds: lower the learning rate.", icon=":material/error:")
+for name in section["diverged"]:
+    st.error(f"**{name}** diverged for some seeds: lower the learning rate.", icon=":material/error:")
 left, right = st.columns([1, 1])
 with left:
-    st.plotly_chart(charts.paths_map(land, grid, {labels[n]: (r["path"], duel_colours[n], "solid")
-                                                  for n, r in duel["runs"].items()}), key="mb_duel_map")
+    st.plotly_chart(section["map"], key="mb_duel_map")
 with right:
-    bands = {}
-    for n, r in duel["runs"].items():
-        losses = gap(r["loss"])
-        bands[labels[n]] = (r["samples"] / n_samples, np.median(losses, axis=0), np.quantile(losses, 0.1, axis=0),
-                            np.quantile(losses, 0.9, axis=0), duel_colours[n], "solid")
-    budget = duel["runs"]["sgd"]["samples"][-1] / n_samples
-    fig = charts.band_figure(bands, "Loss per sample processed (median, 10–90 % of 8 seeds)",
-                             "epochs = gradient evaluations / N", gap_title, log_y=log_gap)
-    fig.update_xaxes(range=[0, budget])
-    st.plotly_chart(fig, key="mb_duel_loss")
+    st.plotly_chart(section["loss"], key="mb_duel_loss")
     st.caption(f"Shown up to the samples the B = {batch} runs use in {DUEL_STEPS} steps; the bigger batch has taken "
                f"only {DUEL_STEPS * batch // big} steps by then.")
-rows = [{"run": labels[n], "samples per step": r["batch_size"],
-         "jitter of the last iterates (median)": finite_median(r["jitter"]),
-         "final loss (median)": finite_median(r["final_loss"])} for n, r in duel["runs"].items()]
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-jitter = {n: finite_median(r["jitter"]) for n, r in duel["runs"].items()}
+st.dataframe(pd.DataFrame(section["rows"]), hide_index=True, width="stretch")
+jitter = section["jitter"]
 ratio = big / batch
 if big == n_samples:
     st.markdown(
@@ -293,6 +236,10 @@ elif all(np.isfinite(v) and v > 0 for v in jitter.values()):
     )
 
 if challenge is not None:
+    noise = noise_at(key, n_samples, noise_scale, theta, batch, cloud_sampling, seed)
+    race = batch_size_race(key, n_samples, noise_scale, lr, views.race_sizes(batch, n_samples), "shuffle", epochs, seed, start)
+    order = sampling_race(key, n_samples, noise_scale, lr, batch, epochs, seed, start)
+    duel = momentum_vs_batch(key, n_samples, noise_scale, lr, batch, int(factor), float(beta), views.DUEL_SEEDS, seed, start)
     with verdict:
         show_challenge_result(challenge, *challenge.check(
             {"noise": noise, "race": race["runs"], "order": order["runs"], "duel": duel["runs"]},

@@ -1,24 +1,16 @@
 """Learning-rate schedules (and a growing batch) against the noise of SGD, over many seeds."""
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 from analysis.gradient_noise import steps_per_epoch
-from analysis.schedules_study import GROWING_BATCH, SCHEDULE_CHOICES, seed_band
-from analysis.summary import finite_median
-from ui.stochastic import charts as charts
-from ui.stochastic.compute import DATASET_SIZES, LANDSCAPES, MAX_SEEDS, best_loss, landscape_for, schedule_study, zoom_grid
+from ui.stochastic.compute import DATASET_SIZES, LANDSCAPES, MAX_SEEDS, best_loss, landscape_for, schedule_study
+from ui.stochastic.schedules_views import ALL_CHOICES, views
 from ui.controls import LEARNING_RATES, batch_slider, carry_within, fmt, nearest
 from ui.presets import challenge_box, preset_picker, show_challenge_result
 from ui.stochastic.schedules_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
-from ui.theme import SEQUENCE
+from ui.theme import presentation_on
 from ui.urlstate import LABELS
-
-ALL_CHOICES = list(SCHEDULE_CHOICES) + [GROWING_BATCH]
-COLOURS = dict(zip(ALL_CHOICES, ["#000000", SEQUENCE[0], SEQUENCE[5], SEQUENCE[4], SEQUENCE[3], SEQUENCE[1], SEQUENCE[2]]))
-DASHES = {label: ("dash" if label in ("exponential decay", "warm-up + cosine", GROWING_BATCH) else "solid")
-          for label in ALL_CHOICES}
 
 st.title("Learning-rate schedules")
 preset_picker(PRESETS, CONTROLLED_KEYS, key="preset")
@@ -94,21 +86,19 @@ if not chosen:
     st.stop()
 
 start = tuple(float(v) for v in land.default_start)
+settings = (key, n_samples, noise_scale, lr, batch, epochs, tuple(chosen), gamma, every, cycle, min_ratio, warmup, growth,
+            n_seeds, seed, start)
 with st.spinner(f"Running {len(chosen)} schedules × {n_seeds} seeds..."):
-    study = schedule_study(key, n_samples, noise_scale, lr, batch, epochs, tuple(chosen), gamma, every, cycle, min_ratio,
-                           warmup, growth, n_seeds, seed, start)
-if study["note"]:
-    st.warning(study["note"], icon=":material/warning:")
-runs = study["runs"]
-for label, run in runs.items():
-    if run["n_diverged"]:
-        st.error(f"**{label}**: {run['n_diverged']} of {n_seeds} runs diverged (η₀ = {lr:g} is too large for "
-                 "these noisy steps); they are left out of the band and the statistics.", icon=":material/error:")
+    shown = views(*settings, per_epoch, presentation_on())
+if shown["note"]:
+    st.warning(shown["note"], icon=":material/warning:")
+for label, n_diverged in shown["diverged"]:
+    st.error(f"**{label}**: {n_diverged} of {n_seeds} runs diverged (η₀ = {lr:g} is too large for "
+             "these noisy steps); they are left out of the band and the statistics.", icon=":material/error:")
 l_star = best_loss(land)
-log_gap = l_star is not None
-gap_title = "L − L* (log scale)" if log_gap else "loss"
 
 if challenge is not None:
+    runs = schedule_study(*settings)["runs"]
     minima = land.minima()
     show_challenge_result(challenge, *challenge.check(runs, {
         "landscape": key, "n": n_samples, "noise": noise_scale, "lr": lr, "batch": batch, "epochs": epochs,
@@ -118,23 +108,10 @@ if challenge is not None:
 # ---- the schedules and their effect on the loss --------------------------------------------------
 left, right = st.columns(2)
 with left:
-    curves = {}
-    for label, run in runs.items():
-        x = run["epochs"][:-1]
-        name = "growing batch: B₀/B(t)" if label == GROWING_BATCH else label
-        curves[name] = (x, run["curve"], COLOURS[label], DASHES[label])
-    fig = charts.curves_figure(curves, "The schedules: η(t)/η₀ (growing batch: B₀/B)", "epochs", "factor (log scale)")
-    st.plotly_chart(fig, key="sched_curves")
+    st.plotly_chart(shown["curves"], key="sched_curves")
 with right:
-    bands = {}
-    for label, run in runs.items():
-        losses = run["loss"][run["ok"]] - (l_star or 0.0)
-        if len(losses):
-            band = seed_band(losses)
-            bands[label] = (run["epochs"], band.median, band.low, band.high, COLOURS[label], DASHES[label])
-    st.plotly_chart(charts.band_figure(bands, f"Loss: median and 10–90 % over {n_seeds} seeds", "epochs", gap_title,
-                                       log_y=log_gap), key="sched_band")
-st.caption(f"B₀ = {batch}: {per_epoch} steps per epoch, {study['n_steps']} steps for the lr schedules. "
+    st.plotly_chart(shown["band"], key="sched_band")
+st.caption(f"B₀ = {batch}: {per_epoch} steps per epoch, {shown['n_steps']} steps for the lr schedules. "
            "The growing batch takes fewer, larger steps for the same number of epochs.")
 
 # ---- jitter near the minimum ----------------------------------------------------------------
@@ -144,36 +121,14 @@ st.markdown(
     "schedules that end small, and the growing batch, pull it in. The spread is the root-mean-square distance of "
     "those iterates from their own mean."
 )
-clouds = {label: (run["last_iterates"], COLOURS[label]) for label, run in runs.items() if len(run["last_iterates"])}
-if clouds:
-    everything = np.concatenate([c[0] for c in clouds.values()])
-    minima = land.minima()
-    centre = minima[0].point if minima else np.median(everything, axis=0)
-    half = float(np.quantile(np.max(np.abs(everything - centre), axis=1), 0.98)) * 1.15
-    half = float(np.clip(half, 1e-3, 0.5 * max(np.ptp(land.domain[0]), np.ptp(land.domain[1]))))
-    half = float(f"{half:.2g}")
-    zoom = zoom_grid(key, n_samples, noise_scale, (round(float(centre[0]), 6), round(float(centre[1]), 6)), half)
+if "jitter_map" in shown:
     left, right = st.columns([1, 1.1])
     with left:
-        st.plotly_chart(charts.jitter_map(land, zoom, clouds), key="sched_jitter_map")
+        st.plotly_chart(shown["jitter_map"], key="sched_jitter_map")
     with right:
-        st.plotly_chart(charts.spread_boxes({label: (run["jitter"], COLOURS[label]) for label, run in runs.items()},
-                                            "Spread of the last iterates, one dot per seed", "spread (log scale)"),
-                        key="sched_jitter")
+        st.plotly_chart(shown["jitter"], key="sched_jitter")
 
-rows = []
-for label, run in runs.items():
-    final = run["final_loss"] - (l_star or 0.0)
-    rows.append({
-        "schedule": label,
-        "steps": run["n_steps"],
-        "final η / η₀": 1.0 if label == GROWING_BATCH else float(run["curve"][-1]),
-        "final batch": int(run["batch_sizes"][-1]),
-        ("final L − L* (median)" if log_gap else "final loss (median)"): finite_median(final),
-        "spread of last iterates (median)": finite_median(run["jitter"]),
-        "diverged runs": run["n_diverged"],
-    })
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+st.dataframe(pd.DataFrame(shown["rows"]), hide_index=True, width="stretch")
 st.markdown(
     "Things to try: raise η₀ until the constant schedule's cloud is wide, then compare step decay with γ = ½ and the "
     "growing batch with ρ = 2: they move η/B along the same path, so their clouds end at a similar size, but the "

@@ -59,12 +59,18 @@ def best_loss(landscape: Landscape) -> float | None:
     return min(values) if values else None
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+# Entry weights below: pickle length of one return value, measured (issue 11: a full cache stays under ~50 MB
+# per function). The pages read these through ui.stochastic.*_views, i.e. only when a view is built anew, and
+# for the challenges.
+
+# 82 kB per entry (100²): 256 entries ≤ 21 MB
+@st.cache_data(max_entries=256, show_spinner=False)
 def loss_grid(key: str, n_samples: int, noise_scale: float, resolution: int = 100):
     return landscape_for(key, n_samples, noise_scale).grid(resolution)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+# 53 kB per entry (80²): 512 entries ≤ 27 MB
+@st.cache_data(max_entries=512, show_spinner=False)
 def zoom_grid(key: str, n_samples: int, noise_scale: float, centre: tuple, half_width: float, resolution: int = 80):
     land = landscape_for(key, n_samples, noise_scale)
     xs = np.linspace(centre[0] - half_width, centre[0] + half_width, resolution)
@@ -73,7 +79,8 @@ def zoom_grid(key: str, n_samples: int, noise_scale: float, centre: tuple, half_
     return xs, ys, np.asarray(land.loss(np.stack([X, Y], axis=-1)))
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+# 7 kB per entry at N = 64, 14 kB at N = 512: 1024 entries ≤ 15 MB
+@st.cache_data(max_entries=1024, show_spinner=False)
 def noise_at(key: str, n_samples: int, noise_scale: float, theta: tuple, batch_size: int, sampling: str,
              seed: int) -> dict:
     """Everything the gradient-noise view shows at one point."""
@@ -107,7 +114,8 @@ def _steps_for(n_samples: int, smallest_batch: int, epochs: int, trajectories: i
                    f"responsive, so they cover {limit / gn.steps_per_epoch(n_samples, smallest_batch):.3g} epochs.")
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+# 0.09 MB per entry (defaults), 0.33 MB at N = 512, B = 1, 30 epochs: 128 entries ≤ 42 MB
+@st.cache_data(max_entries=128, show_spinner=False)
 def batch_size_race(key: str, n_samples: int, noise_scale: float, lr: float, batch_sizes: tuple, sampling: str,
                     epochs: int, seed: int, start: tuple) -> dict:
     """One vectorized run per batch size from the same start: losses per step and per sample processed."""
@@ -126,7 +134,8 @@ def batch_size_race(key: str, n_samples: int, noise_scale: float, lr: float, bat
     return {"runs": runs, "note": note, "n_steps": n_steps}
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+# 0.03 MB per entry (defaults), 0.78 MB at N = 512, 30 epochs: 56 entries ≤ 44 MB
+@st.cache_data(max_entries=56, show_spinner=False)
 def sampling_race(key: str, n_samples: int, noise_scale: float, lr: float, batch_size: int, epochs: int, seed: int,
                   start: tuple) -> dict:
     """Shuffled epochs, with replacement and sorted order at the same B, seed and start (one call).
@@ -150,7 +159,8 @@ def sampling_race(key: str, n_samples: int, noise_scale: float, lr: float, batch
     return {"runs": runs, "note": note, "membership": membership}
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+# 0.16 MB per entry (24 runs of 601 steps, whatever N): 256 entries ≤ 41 MB
+@st.cache_data(max_entries=256, show_spinner=False)
 def momentum_vs_batch(key: str, n_samples: int, noise_scale: float, lr: float, batch_size: int, factor: int,
                       beta: float, n_seeds: int, seed: int, start: tuple, n_steps: int = DUEL_STEPS) -> dict:
     """SGD at B, SGD at k*B (both in one call) and momentum at B with the matched step lr (1 - beta),
@@ -187,6 +197,7 @@ def momentum_vs_batch(key: str, n_samples: int, noise_scale: float, lr: float, b
 MAX_SEEDS = 16
 
 
+# 0.84 MB per entry (defaults), 1.48 MB at N = 512, 60 epochs (the work budget caps the steps): 32 entries ≤ 47 MB
 @st.cache_data(max_entries=32, show_spinner=False)
 def _all_schedules(key: str, n_samples: int, noise_scale: float, lr: float, batch_size: int, epochs: int, gamma: float,
                    every_epochs: int, cycle_epochs: int, min_ratio: float, warmup_steps: int, growth: float, seed: int,
