@@ -9,12 +9,22 @@ Rosenbrock, with every readout the app shows, against optax and a NumPy loop, in
   tests/test_optimizers_vs_optax.py), all advanced in one jitted ``lax.scan`` over the analytic
   Rosenbrock surface, recording the loss and |grad L| (what the issue measured).
 - numpy: a plain Python loop per optimizer.
-The final iterates are compared, so the three do the same computation.
+The iterates are compared, so the three do the same computation. Engine and optax are timed twice:
+end to end (settings in, NumPy arrays out) and the compiled call alone (device arrays out), and the
+engine's Python around its call (settings checked and turned into arrays, records split per
+optimizer) is timed apart.
+
+    python -m bench.bench_race --basins
+
+adds the basin map the issue asks for: GD from every start of a 256 x 256 grid, 500 steps, on the
+two-layer tanh network (what ``analysis.basins.basin_map`` does, at a resolution above the page's
+limit), warm, including the labels.
 """
 
 from __future__ import annotations
 
 import statistics
+import sys
 import time
 
 import jax
@@ -24,7 +34,8 @@ import optax
 
 from landscapes import get_landscape
 from landscapes.analytic import rosenbrock_surface
-from optimizers import RunSettings, run_race
+from optimizers import RunSettings, engine, run_race
+from programs import compiled_call
 
 FIRST_ORDER = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
 SETTINGS = RunSettings(lr=1e-3, n_steps=500, weight_decay=0.01)
@@ -110,29 +121,69 @@ def _median(fn, repeats: int) -> float:
     return statistics.median(times)
 
 
+def engine_call(landscape, settings: RunSettings = SETTINGS):
+    """The compiled call inside ``run_race`` with its arguments prepared once (device arrays out)."""
+    run = engine._run_arrays(settings, landscape, 1, None)
+    static = (engine.loss_model(landscape), engine.step_bucket(settings.n_steps))
+    args = (engine._full_batch(run, landscape.n_samples), np.asarray([landscape.default_start], dtype=float),
+            np.full(1, settings.seed, dtype=np.uint32), landscape.samples, landscape.params, run)
+    return lambda: jax.block_until_ready(compiled_call(engine._race_batch, static, args))
+
+
+def basin_bench(resolution: int = 256, n_steps: int = 500) -> tuple[float, float]:
+    """(cold, warm) seconds of a resolution^2-start, n_steps GD basin map on the two-layer tanh network."""
+    from analysis.basins import full_batch, start_grid, summarize_endpoints
+    from optimizers import run_trajectories
+
+    landscape = get_landscape("two_layer_tanh")
+    _, _, starts = start_grid(landscape.domain, resolution)
+    settings = RunSettings(lr=0.3, n_steps=n_steps)
+
+    def basin():
+        return summarize_endpoints(landscape, run_trajectories(full_batch(landscape), "sgd", starts, settings))
+
+    began = time.perf_counter()
+    basin()
+    cold = time.perf_counter() - began
+    return cold, _median(basin, 3)
+
+
 def main() -> None:
     landscape = get_landscape("rosenbrock")
     start = np.asarray(landscape.default_start)
     began = time.perf_counter()
     race = run_race(landscape, FIRST_ORDER, SETTINGS)
     cold = time.perf_counter() - began
-    engine = _median(lambda: run_race(landscape, FIRST_ORDER, SETTINGS), 30)
+    engine_s = _median(lambda: run_race(landscape, FIRST_ORDER, SETTINGS), 50)
+    call = engine_call(landscape)
+    call()
+    engine_call_s = _median(call, 50)
 
     run = optax_race(start, SETTINGS.n_steps)
     records = jax.block_until_ready(run(jnp.asarray(start)))
-    optax_s = _median(lambda: [np.asarray(a) for rec in jax.block_until_ready(run(jnp.asarray(start))) for a in rec], 30)
+    optax_s = _median(lambda: [np.asarray(a) for rec in jax.block_until_ready(run(jnp.asarray(start))) for a in rec], 50)
+    optax_call_s = _median(lambda: jax.block_until_ready(run(jnp.asarray(start))), 50)
     numpy_paths = numpy_race(start, SETTINGS.n_steps)
     numpy_s = _median(lambda: numpy_race(start, SETTINGS.n_steps), 3)
 
     optax_gap = max(float(np.max(np.abs(np.asarray(records[i][0]) - race[k].params[0]))) for i, k in enumerate(FIRST_ORDER))
     numpy_gap = max(float(np.max(np.abs(numpy_paths[k] - race[k].params[0]))) for k in FIRST_ORDER)
-    print("| what | median | vs engine |")
+    print("| what | median | optax / it (speed vs optax) |")
     print("|---|---|---|")
-    print(f"| engine `run_race` (all 11 optimizers + loss, gradient norm, Hessian per iterate) | {engine * 1e3:.2f} ms | 1.00 |")
-    print(f"| optax, 7 first-order in one jitted scan (loss, gradient norm) | {optax_s * 1e3:.2f} ms | {optax_s / engine:.2f} |")
-    print(f"| NumPy loop, 7 first-order | {numpy_s * 1e3:.1f} ms | {numpy_s / engine:.1f} |")
+    print(f"| engine `run_race` end to end (all 11 optimizers + loss, gradient norm, Hessian per iterate, NumPy out) "
+          f"| {engine_s * 1e3:.2f} ms | {optax_s / engine_s:.2f} |")
+    print(f"| engine compiled call alone | {engine_call_s * 1e3:.2f} ms | {optax_call_s / engine_call_s:.2f} |")
+    print(f"| engine Python around the call (end to end minus call) | {(engine_s - engine_call_s) * 1e3:.2f} ms | |")
+    print(f"| optax, 7 first-order in one jitted scan (loss, gradient norm, NumPy out) | {optax_s * 1e3:.2f} ms | 1.00 |")
+    print(f"| optax compiled call alone | {optax_call_s * 1e3:.2f} ms | 1.00 |")
+    print(f"| NumPy loop, 7 first-order | {numpy_s * 1e3:.1f} ms | NumPy / engine: {numpy_s / engine_s:.1f} |")
     print(f"\nfirst race in this process (compile or persistent-cache load): {cold:.1f} s; "
           f"largest iterate difference vs optax {optax_gap:.1e}, vs NumPy {numpy_gap:.1e}")
+    if "--basins" in sys.argv[1:]:
+        basin_cold, basin_warm = basin_bench()
+        print(f"basin map 256^2 starts x 500 GD steps, two-layer tanh: first {basin_cold:.1f} s, warm {basin_warm:.2f} s")
+    with open("/proc/loadavg") as load:
+        print(f"load average: {load.read().split()[:3]}")
 
 
 if __name__ == "__main__":

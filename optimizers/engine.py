@@ -225,10 +225,27 @@ class Evaluator(NamedTuple):
     drawn_ahead: bool
 
 
+def _forward_value_and_grad(surface):
+    """(value, gradient) of surface(theta, params) by forward mode, one tangent per parameter.
+
+    With two parameters forward mode costs what reverse mode does, and a surface picked by
+    ``lax.switch`` (every analytic one) stays one branch per evaluation, where reverse mode runs a
+    forward and a backward switch. The same holds for ``jacfwd(jacfwd(surface))``, the Hessian.
+    """
+
+    def value_and_grad(theta, params):
+        def along(tangent):
+            return jax.jvp(lambda point: surface(point, params), (theta,), (tangent,))
+
+        return jax.vmap(along, out_axes=(None, 0))(jnp.eye(theta.shape[0], dtype=theta.dtype))
+
+    return value_and_grad
+
+
 def _evaluator(model, samples, params) -> Evaluator:
     if isinstance(model, TiltedSurface):
-        surface_grad = jax.value_and_grad(model.surface)
-        surface_hessian = jax.hessian(model.surface)
+        surface_grad = _forward_value_and_grad(model.surface)
+        surface_hessian = jax.jacfwd(jax.jacfwd(model.surface))
         mean_tilt = jnp.mean(samples, axis=0)
 
         def evaluate(theta):
@@ -313,8 +330,10 @@ def _minibatches(ev: Evaluator, steps, key, n, run, full_batch):
     """(xs, batch_of): what the scan receives per step for its minibatch, and how step t reads its batch.
 
     When a batch is small (a tilted surface's is its mean tilt, two numbers) every step's batch is
-    drawn before the scan, vectorized, behind one branch for the whole run: the steps then do no
-    per-sample work at all. Otherwise each step draws its weights (``_weights``).
+    drawn before the optimizers' scan, in a loop of its own behind one branch for the whole run: the
+    optimizers' steps then do no per-sample work at all, and a full-batch run draws nothing.
+    (A loop, not one vmap over the steps: that would hold steps x N^2 comparisons at once, and
+    compiles several times slower.) Otherwise each step draws its weights (``_weights``).
     """
     if ev.drawn_ahead:
         def drawn(t):
@@ -322,7 +341,7 @@ def _minibatches(ev: Evaluator, steps, key, n, run, full_batch):
 
         full = ev.batch(jnp.full((n,), 1.0 / n))
         batches = jax.lax.cond(full_batch, lambda: jnp.broadcast_to(full, steps.shape + full.shape),
-                               lambda: jax.lax.map(drawn, steps, batch_size=64))
+                               lambda: jax.lax.map(drawn, steps))
         return batches, lambda t, batch: batch
     return steps, lambda t, _: ev.batch(_weights(t, key, n, run, full_batch))
 
@@ -383,7 +402,7 @@ def _race_one(model, n_steps, full_batch, start, seed, samples, params, run):
         batch = batch_of(t, batch)
         loss, grad, extra = jax.vmap(ev.evaluate)(thetas)
         g = jax.vmap(ev.minibatch_gradient, in_axes=(None, 0))(batch, extra)
-        H = jax.vmap(ev.batch_hessian, in_axes=(0, None))(thetas[jnp.asarray(uses_hessian)], batch)
+        H = jax.vmap(ev.batch_hessian, in_axes=(0, None))(jnp.stack([thetas[k] for k in uses_hessian]), batch)
         hessians = dict(zip(uses_hessian, H))
         moved = [_update(opt, thetas[k], states[k], g[k], hessians.get(k), lr[opt.family], run)
                  for k, opt in enumerate(optimizers)]
