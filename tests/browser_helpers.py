@@ -80,3 +80,49 @@ def press_slider(page, label: str, presses: int = 1, key: str = "ArrowRight") ->
     slider.focus()
     for _ in range(presses):
         slider.press(key)
+
+
+#: Counts the script runs that start on a page: a MutationObserver on Streamlit's script-state
+#: attribute of the app root (installed once per loaded document; a reload starts from zero).
+_RUN_COUNTER = """() => {
+    if (window.__runsStarted === undefined) {
+        window.__runsStarted = 0;
+        const app = document.querySelector('[data-testid="stApp"]');
+        new MutationObserver((records) => {  // every change, also two in one batch: a run left 'notRunning'
+            for (const r of records) if (r.oldValue === 'notRunning') window.__runsStarted += 1;
+        }).observe(app, {attributes: true, attributeOldValue: true, attributeFilter: ['data-test-script-state']});
+    }
+    return window.__runsStarted;
+}"""
+
+
+def runs_started(page: Page) -> int:
+    """How many script runs have started on the page since it was loaded (call it once before an
+    action, then ``wait_for_run(page, since=...)`` after it)."""
+    page.wait_for_selector('[data-testid="stApp"]')
+    return page.evaluate(_RUN_COUNTER)
+
+
+def wait_for_run(page: Page, since: int, timeout: float = 120.0) -> None:
+    """Wait until a script run has started after ``runs_started`` returned ``since`` and the app is
+    idle again: no fixed sleep that a loaded machine could outlast before the rerun even begins."""
+    page.wait_for_function("(since) => window.__runsStarted > since", arg=since, timeout=timeout * 1000)
+    wait_until_idle(page, timeout=timeout)
+
+
+def slider_text(page: Page, label: str) -> str:
+    """What the slider labelled ``label`` shows (its thumb's aria-valuetext, else its value)."""
+    thumb = page.locator('[data-testid="stSlider"]').filter(
+        has=page.locator('[data-testid="stWidgetLabel"]', has_text=label)).first.locator('input[type="range"], [role="slider"]').first
+    return thumb.evaluate("e => e.getAttribute('aria-valuetext') || e.value || e.getAttribute('aria-valuenow')")
+
+
+def wait_for_slider_texts(page: Page, expected: dict[str, str], timeout: float = 60.0) -> dict[str, str]:
+    """Wait until every slider labelled as a key of ``expected`` shows its value; returns what they
+    show (the caller asserts, so a timeout reports the values instead of raising)."""
+    deadline = time.time() + timeout
+    while True:
+        shown = {label: slider_text(page, label) for label in expected}
+        if shown == expected or time.time() > deadline:
+            return shown
+        time.sleep(0.2)
