@@ -11,19 +11,31 @@ NumPy and JAX only (no Streamlit, no Plotly), usable from a notebook:
     >>> grid, axes = grid_points(data.domain, 100)
     >>> maps = output_maps(run, feature_columns(grid, data.feature_names))   # (8, 31, 10000)
 
-Where parts 2 and 3 plug in:
+Part 2 (normalization, skip connections, the Hessian):
 
-- batch / layer normalization: extra fields of ``model.Layer`` (default ``None``, so existing
-  parameter vectors keep their layout) read by ``model.forward_layers``; running averages are a
-  non-trained state next to the optimizer state in ``training._train_one``'s carry;
-- skip connections: ``Architecture`` gains a field and ``forward_layers`` adds x^(l-1) to x^(l);
-- the network's Hessian: ``jax.hessian`` (or HVPs) of ``model.mean_loss`` over
-  ``model.unflatten_params(architecture, theta)``, at any ``TrainingRun.theta[r, i]``;
+    >>> bn = mlp(2, [32] * 4, "tanh", normalization="batch", skip=True)   # or "layer"; norm_position="after"
+    >>> run = train(bn, data, TrainSettings(optimizer="momentum", lr=0.05, epochs=100), seeds=range(4))
+    >>> run.running_at(0, -1)        # batch norm's running averages (evaluation mode uses them)
+    >>> from networks import hessian as nh
+    >>> nh.eigenvalues(net, run.theta[0, -1], data)           # exact, up to nh.EXACT_LIMIT parameters
+    >>> nh.lanczos_top(net, run.theta[0, -1], data, k=5)       # Hessian-vector products only
+    >>> nh.spectral_density(net, run.theta[0, -1], data)       # stochastic Lanczos quadrature
+    >>> nh.formula_blocks(net, run.theta[0, -1], data)         # the per-neuron block approximation
+
+Where part 3 plugs in:
+
 - dropout: a mask drawn from the run's key per step inside ``_train_one``'s step (the key is there);
 - early stopping: snapshots carry train/validation/test losses (``snapshot_every=1`` gives every
   epoch) and the parameters, so the patience rule and the restored best parameters are read off them;
   ``stop_test_loss`` already freezes a run at a threshold;
 - weight decay: ``weight_decay`` is a traced hyperparameter of every run (AdamW uses it).
+
+Batch norm and the training program: the statistics of a minibatch couple its rows, so a batch-
+normalized network gathers its whole minibatch in one chunk (``StaticConfig.chunk`` is the batch
+size rounded up to ``training.BATCH_BUCKETS``: one program per bucket, not per batch size); the
+running averages ride in the training loop's carry next to the optimizer state and are recorded at
+every snapshot. Snapshots (losses, statistics, maps) evaluate a batch-normalized network in
+evaluation mode.
 """
 
 from networks.activations import ACTIVATIONS, activate, activation_derivative
@@ -36,11 +48,14 @@ from networks.model import (
     forward,
     forward_layers,
     init_params,
+    initial_running,
     mean_loss,
     mlp,
+    network_pass,
     predict,
     unflatten_params,
 )
+from networks.normalization import NORMALIZATIONS, Running, batch_norm, layer_norm
 from networks.training import (
     TRACE_COUNTS,
     TrainingRun,
@@ -57,7 +72,8 @@ __all__ = [
     "DATASETS", "Dataset", "feature_columns", "grid_points", "make_dataset",
     "BIAS_SCHEMES", "WEIGHT_SCHEMES", "draw_biases", "draw_weights", "weight_variance",
     "Architecture", "Layer", "flatten_params", "forward", "forward_layers", "init_params", "mean_loss", "mlp",
-    "predict", "unflatten_params",
+    "predict", "unflatten_params", "initial_running", "network_pass",
+    "NORMALIZATIONS", "Running", "batch_norm", "layer_norm",
     "TRACE_COUNTS", "TrainingRun", "TrainSettings", "clear_compiled_programs", "compiled_program_count",
     "output_maps", "snapshot_of", "train",
 ]

@@ -72,10 +72,13 @@ from networks.model import (
     forward,
     forward_layers,
     init_params,
+    initial_running,
+    network_pass,
     param_layer_index,
     predict,
     unravel_function,
 )
+from networks.normalization import Running, update_running
 from optimizers import OPTIMIZERS
 from programs import bounded_jit, clear_programs
 
@@ -85,6 +88,7 @@ DATA_BUCKETS = (128, 256, 512, 1024, 2048, 4096)
 RUN_BUCKETS = (1, 2, 4, 8, 16, 32, 64)
 MAP_BLOCK = 16  # parameter vectors per call of the map and snapshot programs
 CHUNK = 32
+BATCH_BUCKETS = (32, 64, 128, 256, 512, 1024, 2048, 4096)  # rows gathered per step with batch norm
 HISTOGRAM_BINS = 30
 DIVERGENCE_BOUND = 1e6
 HYPERPARAMETERS = ("lr", "momentum", "beta1", "beta2", "eps", "weight_decay")
@@ -170,6 +174,7 @@ class Snapshot(NamedTuple):
     accuracy: jax.Array  # (3,) (NaN for regression)
     grad_norm: jax.Array  # (L + 1,) norm of the training-loss gradient of each layer's parameters
     layers: list  # L LayerSnapshots
+    running: list = None  # batch norm: the running averages (one Running per hidden layer), else None
 
 
 class Failure(NamedTuple):
@@ -197,20 +202,28 @@ def masked_histogram(values, weights, bins: int):
     magnitude = jnp.max(jnp.abs(values) * weights[:, None])
     m = jnp.where(magnitude > 0, magnitude, 1.0)
     index = jnp.clip(jnp.floor((values + m) / (2 * m) * bins), 0, bins - 1).astype(jnp.int32)
+    # counts[k] = sum_n w_n #{units u: index[n, u] = k}: a compare-and-sum that XLA fuses into one
+    # reduction (a scatter-add of every (example, unit) pair was a tenth of the 8-seed training
+    # run; bench/results/networks_speed.md). The sums are of 0/1 weights, so the counts are exact.
     counts = jnp.zeros(bins).at[index.ravel()].add(jnp.broadcast_to(weights[:, None], values.shape).ravel())
     return counts, m
 
 
-def layer_snapshot(activation_key: str, z, x, delta, weights, count, bins: int) -> LayerSnapshot:
+def layer_snapshot(activation_key: str, z, x, delta, weights, count, bins: int, activation_input=None,
+                   activation_output=None) -> LayerSnapshot:
+    """Saturation is read on the activation's output and 'never active' on its input (the same as
+    x and z unless the layer is normalized or residual)."""
     activation = ACTIVATIONS[activation_key]
+    activation_input = z if activation_input is None else activation_input
+    activation_output = x if activation_output is None else activation_output
     z_mean, z_std = masked_unit_moments(z, weights, count)
     x_mean, x_std = masked_unit_moments(x, weights, count)
     d_mean, d_std = masked_unit_moments(delta, weights, count)
     z_hist, z_range = masked_histogram(z, weights, bins)
     x_hist, x_range = masked_histogram(x, weights, bins)
     d_hist, d_range = masked_histogram(delta, weights, bins)
-    saturated = jnp.sum(weights[:, None] * activation.saturated(x)) / (count * z.shape[1])
-    inactive_everywhere = jnp.all((z <= 0) | (weights[:, None] == 0), axis=0)
+    saturated = jnp.sum(weights[:, None] * activation.saturated(activation_output)) / (count * z.shape[1])
+    inactive_everywhere = jnp.all((activation_input <= 0) | (weights[:, None] == 0), axis=0)
     never_active = jnp.sum(inactive_everywhere).astype(jnp.int32)
     dead = never_active if activation.can_die else jnp.zeros((), jnp.int32)
     return LayerSnapshot(z_mean, z_std, x_mean, x_std, d_mean, d_std, z_hist, x_hist, d_hist,
@@ -224,30 +237,55 @@ def layer_norms(flat, architecture: Architecture):
     return jnp.stack([jnp.sqrt(jnp.sum(flat[a:b] ** 2)) for a, b in zip(starts, ends)])
 
 
-def network_snapshot(architecture: Architecture, bins: int, theta, unravel, inputs, targets, split) -> Snapshot:
-    """Losses and accuracies per split, and every hidden layer's statistics over the training inputs."""
+def network_snapshot(architecture: Architecture, bins: int, theta, unravel, inputs, targets, split,
+                     running=None) -> Snapshot:
+    """Losses and accuracies per split, and every hidden layer's statistics over the training inputs.
+    A batch-normalized network is measured in evaluation mode (with ``running``)."""
     params = unravel(theta)
     train_weight = (split == TRAIN).astype(jnp.float64)
     n_train = jnp.sum(train_weight)
     probes = [jnp.zeros((inputs.shape[0], w)) for w in architecture.hidden_widths]
 
     def training_loss(params, probes):
-        s, zs, xs = forward_layers(architecture, params, inputs, probes)
-        return train_weight @ example_losses(architecture.task, s, targets) / n_train, (s, zs, xs)
+        result = network_pass(architecture, params, inputs, probes, running)
+        return train_weight @ example_losses(architecture.task, result.output, targets) / n_train, result
 
-    (_, (s, zs, xs)), (g_params, g_probes) = jax.value_and_grad(training_loss, argnums=(0, 1), has_aux=True)(
+    (_, result), (g_params, g_probes) = jax.value_and_grad(training_loss, argnums=(0, 1), has_aux=True)(
         params, probes)
+    s, zs, xs = result.output, result.zs, result.xs
     losses = example_losses(architecture.task, s, targets)
     correct = example_correct(architecture.task, s, targets)
     in_split = jnp.stack([split == k for k in range(3)]).astype(jnp.float64)
     per_split = jnp.maximum(jnp.sum(in_split, axis=1), 1.0)
     grad_norms = jnp.stack([jnp.sqrt(sum(jnp.sum(leaf**2) for leaf in jax.tree.leaves(layer))) for layer in g_params])
-    layers = [layer_snapshot(key, z, x, g * n_train, train_weight, n_train, bins)
-              for key, z, x, g in zip(architecture.activations, zs, xs, g_probes)]
-    return Snapshot(theta, in_split @ losses / per_split, in_split @ correct / per_split, grad_norms, layers)
+    plain = architecture.normalization == "none" and not any(architecture.residual)
+    layers = [layer_snapshot(key, z, x, g * n_train, train_weight, n_train, bins,
+                             None if plain else a_in, None if plain else a_out)
+              for key, z, x, g, a_in, a_out in zip(architecture.activations, zs, xs, g_probes,
+                                                    result.activation_inputs, result.activation_outputs)]
+    return Snapshot(theta, in_split @ losses / per_split, in_split @ correct / per_split, grad_norms, layers,
+                    running)
 
 
 # ------------------------------------------------------------------------------------- training
+
+
+def epoch_order(u, is_train):
+    """The epoch's order of the rows: the training rows sorted by u (ties by row number), then the rest.
+
+    The first n_train entries equal ``argsort(where(is_train, u, 2.0))`` (stable); the entries after
+    them are unspecified rows (never given weight). ``jax.random.uniform`` draws u = m / 2^52 with an
+    integer m < 2^52, so the single unsigned key m * 2^b + row (b bits hold every row number) sorts
+    like the pair (u, row): XLA sorts one plain key several times faster than an argsort's pair of
+    arrays with a comparator (the argsort was a tenth of the 8-seed run)."""
+    n = u.shape[-1]
+    b = max(1, (n - 1).bit_length())
+    if 52 + b > 64:
+        raise ValueError(f"{n} rows do not fit a 64-bit sort key")
+    m = (u * 2.0**52).astype(jnp.uint64)
+    rows = jnp.arange(n, dtype=jnp.uint64)
+    keys = jnp.where(is_train, (m << b) | rows, jnp.uint64(2**64 - 1))
+    return (jnp.sort(keys) & jnp.uint64(2**b - 1)).astype(jnp.int32)
 
 
 def _train_one(config: StaticConfig, theta0, seed, hyper, data, plan):
@@ -262,21 +300,24 @@ def _train_one(config: StaticConfig, theta0, seed, hyper, data, plan):
     steps_per_epoch = (n_train + batch - 1) // batch
     chunks_per_step = (batch + chunk - 1) // chunk
     key = jax.random.PRNGKey(seed)
+    batch_norm = architecture.batch_norm
 
     def weighted_gradient_sum(params, rows, weights):
-        """sum_n w_n grad l_n over the gathered rows, as a pytree like params."""
+        """(sum_n w_n grad l_n over the gathered rows as a pytree like params, batch statistics).
+        With batch norm the weighted rows are the whole minibatch (one chunk holds it) and the
+        statistics are those of its batch-normalized layers."""
         def loss_sum(params):
-            s = forward(architecture, params, inputs[rows])
-            return weights @ example_losses(architecture.task, s, targets[rows])
-        return jax.grad(loss_sum)(params)
+            result = network_pass(architecture, params, inputs[rows], weights=weights if batch_norm else None)
+            return weights @ example_losses(architecture.task, result.output, targets[rows]), result.batch_statistics
+        return jax.grad(loss_sum, has_aux=True)(params)
 
     def epoch(e, carry):
         u = jax.random.uniform(jax.random.fold_in(key, e), (n_padded,))
-        order = jnp.argsort(jnp.where(is_train, u, 2.0)).astype(jnp.int32)  # training points first
+        order = epoch_order(u, is_train)
         order = jnp.concatenate([order, jnp.zeros(n_padded + chunk, jnp.int32)])
 
         def step(j, carry):
-            theta, state, failure = carry
+            theta, state, failure, running = carry
             params = unravel(theta)
             start = j * batch
             count = jnp.minimum(batch, n_train - start)
@@ -287,9 +328,10 @@ def _train_one(config: StaticConfig, theta0, seed, hyper, data, plan):
                 return weighted_gradient_sum(params, rows, weights)
 
             def add_chunk(c, total):
-                return jax.tree.map(jnp.add, total, chunk_gradient(c))
+                return jax.tree.map(jnp.add, total, chunk_gradient(c)[0])
 
-            total = jax.lax.fori_loop(1, chunks_per_step, add_chunk, chunk_gradient(0))
+            first, statistics = chunk_gradient(0)
+            total = jax.lax.fori_loop(1, chunks_per_step, add_chunk, first)
             g = ravel_pytree(total)[0] / count
             new_theta, new_state = optimizer.update(g, state, theta, hyper, None)
             largest_g, largest_theta = jnp.max(jnp.abs(g)), jnp.max(jnp.abs(new_theta))
@@ -302,19 +344,22 @@ def _train_one(config: StaticConfig, theta0, seed, hyper, data, plan):
             failure = jax.tree.map(lambda new, old: jnp.where(fails_now, new, old), recorded, failure)
             theta = jnp.where(keep, new_theta, theta)
             state = jax.tree.map(lambda new, old: jnp.where(keep, new, old), new_state, state)
-            return theta, state, failure
+            if batch_norm:
+                new_running = [update_running(r, mean, var) for r, (mean, var) in zip(running, statistics)]
+                running = jax.tree.map(lambda new, old: jnp.where(keep, new, old), new_running, running)
+            return theta, state, failure, running
 
         return jax.lax.fori_loop(0, steps_per_epoch, step, carry)
 
-    def take_snapshot(theta):
-        return network_snapshot(architecture, config.bins, theta, unravel, inputs, targets, split)
+    def take_snapshot(theta, running):
+        return network_snapshot(architecture, config.bins, theta, unravel, inputs, targets, split, running)
 
-    def no_snapshot(theta):
-        return jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), jax.eval_shape(take_snapshot, theta))
+    def no_snapshot(theta, running):
+        return jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), jax.eval_shape(take_snapshot, theta, running))
 
     def slot(carry, s):
-        theta, state, failure = carry
-        recorded = jax.lax.cond(s < plan["n_snapshots"], take_snapshot, no_snapshot, theta)
+        theta, state, failure, running = carry
+        recorded = jax.lax.cond(s < plan["n_snapshots"], take_snapshot, no_snapshot, theta, running)
         reached = (s < plan["n_snapshots"]) & (recorded.loss[TEST] < plan["stop_test_loss"]) & (failure.status == 0)
         stop = Failure(jnp.int32(4), jnp.minimum(s * plan["snapshot_every"], plan["epochs"]), jnp.int32(0),
                        failure.gradient, failure.theta_after)
@@ -330,12 +375,13 @@ def _train_one(config: StaticConfig, theta0, seed, hyper, data, plan):
             e, carry = loop
             return e + 1, epoch(e, carry)
 
-        _, carry = jax.lax.while_loop(more_epochs, one_epoch, (first, (theta, state, failure)))
+        _, carry = jax.lax.while_loop(more_epochs, one_epoch, (first, (theta, state, failure, running)))
         return carry, recorded
 
     failure = Failure(jnp.int32(0), jnp.int32(-1), jnp.int32(-1), jnp.zeros_like(theta0), theta0)
-    init = (theta0, optimizer.init(theta0), failure)
-    (theta, _, failure), snapshots = jax.lax.scan(slot, init, jnp.arange(config.n_slots, dtype=jnp.int32))
+    running0 = initial_running(architecture, jnp)
+    init = (theta0, optimizer.init(theta0), failure, running0)
+    (theta, _, failure, _), snapshots = jax.lax.scan(slot, init, jnp.arange(config.n_slots, dtype=jnp.int32))
     norms = (layer_norms(theta, architecture), layer_norms(failure.gradient, architecture),
              layer_norms(failure.theta_after, architecture))
     return snapshots, failure[:3] + norms, theta
@@ -349,17 +395,18 @@ def _train_program(config: StaticConfig, thetas, seeds, hyper, data, plan):
 
 
 @bounded_jit(static_argnums=(0,))
-def _output_map_program(architecture: Architecture, thetas, grid_inputs):
+def _output_map_program(architecture: Architecture, thetas, grid_inputs, running=None):
     TRACE_COUNTS[("map", architecture)] += 1
     unravel = unravel_function(architecture)
-    return jax.lax.map(lambda theta: predict(architecture, unravel(theta), grid_inputs), thetas)
+    return jax.lax.map(lambda pair: predict(architecture, unravel(pair[0]), grid_inputs, pair[1]), (thetas, running))
 
 
 @bounded_jit(static_argnums=(0, 1))
-def _snapshot_program(architecture: Architecture, bins: int, thetas, inputs, targets, split):
+def _snapshot_program(architecture: Architecture, bins: int, thetas, inputs, targets, split, running=None):
     TRACE_COUNTS[("snapshot", architecture, bins)] += 1
     unravel = unravel_function(architecture)
-    return jax.vmap(lambda theta: network_snapshot(architecture, bins, theta, unravel, inputs, targets, split))(thetas)
+    return jax.vmap(lambda theta, r: network_snapshot(architecture, bins, theta, unravel, inputs, targets, split, r))(
+        thetas, running)
 
 
 #: Every jitted program of the networks package (experiments adds its own on import).
@@ -420,6 +467,13 @@ class TrainingRun(NamedTuple):
     failure_grad_norm: np.ndarray  # (R, L + 1)
     failure_param_norm_after: np.ndarray  # (R, L + 1)
     final_theta: np.ndarray  # (R, P) after the last epoch (or the last good step)
+    running: list = None  # batch norm: per hidden layer Running(mean, var) of arrays (R, n, width), else None
+
+    def running_at(self, run: int = 0, snapshot: int = -1):
+        """The running averages of one run at one snapshot (None without batch norm)."""
+        if self.running is None:
+            return None
+        return [Running(np.asarray(r.mean[run, snapshot]), np.asarray(r.var[run, snapshot])) for r in self.running]
 
     def params(self, run: int = 0, snapshot: int = -1) -> list:
         """The parameter pytree of one run at one snapshot."""
@@ -510,6 +564,9 @@ def train(architecture: Architecture, dataset: Dataset, settings: TrainSettings,
         "stop_test_loss": np.float64(settings.stop_test_loss),
     }
     config = StaticConfig(architecture, settings.optimizer, bucket(settings.n_snapshots, SNAPSHOT_BUCKETS))
+    if architecture.batch_norm:  # the whole minibatch in one gathered chunk (its statistics couple the rows)
+        n_train = int(np.sum(dataset.split == TRAIN))
+        config = config._replace(chunk=bucket(max(1, min(settings.batch_size, n_train)), BATCH_BUCKETS))
     snapshots, (status, epoch, step, norm_before, grad_norm, norm_after), final_theta = _train_program(
         config, thetas[repeat_last], (seeds[repeat_last] % 2**32).astype(np.uint32),
         {k: v[repeat_last] for k, v in hyper.items()}, padded_data(dataset), plan)
@@ -519,15 +576,22 @@ def train(architecture: Architecture, dataset: Dataset, settings: TrainSettings,
         architecture, settings, seeds, settings.snapshot_epochs, cut(snapshots.theta), cut(snapshots.loss),
         cut(snapshots.accuracy), cut(snapshots.grad_norm), [jax.tree.map(cut, layer) for layer in snapshots.layers],
         *(np.asarray(a)[:n_runs] for a in (status, epoch, step, norm_before, grad_norm, norm_after, final_theta)),
+        None if snapshots.running is None else [jax.tree.map(cut, r) for r in snapshots.running],
     )
 
 
-def _in_blocks(program, thetas: np.ndarray, *args):
-    """Run ``program(thetas_block, *args)`` over fixed blocks of MAP_BLOCK parameter vectors (the last
-    padded), so the number of vectors never changes the compiled shape; concatenate the results."""
+def _in_blocks(program, thetas: np.ndarray, *args, running=None):
+    """Run ``program(thetas_block, *args[, running=running_block])`` over fixed blocks of MAP_BLOCK
+    parameter vectors (the last padded), so the number of vectors never changes the compiled shape;
+    concatenate the results. ``running`` (batch norm) holds one set of running averages per vector."""
     M = thetas.shape[0]
-    padded = np.concatenate([thetas, np.repeat(thetas[-1:], -M % MAP_BLOCK, axis=0)])
-    blocks = [program(padded[i:i + MAP_BLOCK], *args) for i in range(0, len(padded), MAP_BLOCK)]
+    pad = lambda a: np.concatenate([a, np.repeat(a[-1:], -M % MAP_BLOCK, axis=0)])  # noqa: E731
+    padded = pad(thetas)
+    running = None if running is None else jax.tree.map(lambda a: pad(np.asarray(a)), running)
+    blocks = []
+    for i in range(0, len(padded), MAP_BLOCK):
+        extra = {} if running is None else {"running": jax.tree.map(lambda a: a[i:i + MAP_BLOCK], running)}
+        blocks.append(program(padded[i:i + MAP_BLOCK], *args, **extra))
     return jax.tree.map(lambda *parts: np.concatenate([np.asarray(p) for p in parts])[:M], *blocks)
 
 
@@ -537,12 +601,15 @@ def output_maps(run: TrainingRun, grid_inputs: np.ndarray) -> np.ndarray:
     ``datasets.grid_points`` and ``datasets.feature_columns``)."""
     R, n, P = run.theta.shape
     program = partial(_output_map_program, run.architecture)
-    maps = _in_blocks(program, run.theta.reshape(R * n, P), np.asarray(grid_inputs, dtype=float))
+    running = None if run.running is None else jax.tree.map(lambda a: np.asarray(a).reshape(R * n, -1), run.running)
+    maps = _in_blocks(program, run.theta.reshape(R * n, P), np.asarray(grid_inputs, dtype=float), running=running)
     return maps.reshape(R, n, -1)
 
 
-def snapshot_of(architecture: Architecture, thetas: np.ndarray, dataset: Dataset, bins: int = HISTOGRAM_BINS):
-    """The snapshot statistics of arbitrary parameter vectors (M, P) on a dataset's training points."""
+def snapshot_of(architecture: Architecture, thetas: np.ndarray, dataset: Dataset, bins: int = HISTOGRAM_BINS,
+                running=None):
+    """The snapshot statistics of arbitrary parameter vectors (M, P) on a dataset's training points
+    (batch norm: ``running``, a list of Running of arrays (M, width), gives evaluation mode)."""
     data = padded_data(dataset)
     program = partial(_snapshot_program, architecture, bins)
-    return _in_blocks(program, np.atleast_2d(thetas), data["inputs"], data["targets"], data["split"])
+    return _in_blocks(program, np.atleast_2d(thetas), data["inputs"], data["targets"], data["split"], running=running)
