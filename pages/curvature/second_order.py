@@ -7,7 +7,7 @@ import streamlit as st
 
 from analysis import second_order as so
 from analysis import second_order_cost as cost
-from optimizers import OPTIMIZERS, RunSettings
+from optimizers import OPTIMIZERS
 from ui.curvature.compute import METHOD_NAMES, cost_views, method_source, newton_step, scene_views
 from ui.controls import LEARNING_RATES, log_slider, log_values
 from ui.presets import challenge_box, preset_picker, show_challenge_result
@@ -87,9 +87,9 @@ if step.eigenvalues[0] < 0:
 if not methods:
     st.info("Choose at least one method in the sidebar.", icon=":material/info:")
     st.stop()
-settings = RunSettings(lr=float(gd_lr), newton_lr=float(newton_lr), damping=float(damping), n_steps=int(steps))
 with st.spinner("Running the methods..."):  # Adam with its own learning rate, the same settings otherwise
-    views = scene_views(scene_key, start, tuple(methods), settings, float(adam_lr), TOLERANCE, present)
+    views = scene_views(scene_key, start, tuple(methods), float(gd_lr), float(newton_lr), float(damping), int(steps),
+                        float(adam_lr), TOLERANCE, present)
 runs = views["runs"]
 if challenge is not None:
     show_challenge_result(challenge, *challenge.check(runs, {

@@ -265,10 +265,12 @@ def scene_map(scene: str, present: bool) -> dict:
 
 # ~250 kB at 200 iterations, ~600 kB at 1000 (the runs, the map with seven paths, two line charts): ~25 MB.
 @st.cache_resource(max_entries=48, show_spinner=False)
-def scene_views(scene: str, start: tuple, methods: tuple, settings: RunSettings, adam_lr: float, tolerance: float,
-                present: bool) -> dict:
+def scene_views(scene: str, start: tuple, methods: tuple, gd_lr: float, newton_lr: float, damping: float, steps: int,
+                adam_lr: float, tolerance: float, present: bool) -> dict:
     """The methods' runs from ``start`` (Adam with its own learning rate), the map with their paths and the
-    first Newton step's arrow, the loss and gradient charts, and the table's rows."""
+    first Newton step's arrow, the loss and gradient charts, and the table's rows. (Plain numbers as keys:
+    hashing them on every rerun costs less than hashing a RunSettings.)"""
+    settings = RunSettings(lr=gd_lr, newton_lr=newton_lr, damping=damping, n_steps=steps)
     landscape = so.scene_landscape(scene)
     runs = dict(scene_runs(scene, start, methods, settings))
     if "adam" in methods:  # Adam has its own learning rate: run it separately with the same settings otherwise
