@@ -10,8 +10,8 @@ Two layers, as in ``ui.compute``:
   (no copy): callers treat them as read-only and build new top-level figure dicts around them.
 
 Bounds (issue 11): each cache's ``max_entries`` keeps a full cache under ~50 MB; the weights in the comments
-are pickle lengths of one entry at the pages' defaults and at the largest settings the widgets allow,
-measured with ``bench/results/reruns_curvature.md``'s script (2026-12-01).
+are pickle lengths of one entry at the pages' defaults and at the largest settings the widgets allow
+(measured 2026-12-01; table in bench/results/reruns_curvature.md).
 """
 
 from __future__ import annotations
@@ -70,21 +70,21 @@ def quadratic_settings(eigenvalues: tuple, angle: float) -> tuple:
                          "noise": 0.0, "n_samples": 1}.items()))
 
 
-# ~15 kB for 150 steps, ~80 kB for 1000 steps (Trajectories with the Hessian along the path): <= 10 MB.
+# 7.7 kB at 150 steps, 48.5 kB at 1000 (a Trajectories with S = 1): full, <= 6.2 MB.
 @st.cache_data(max_entries=128, show_spinner=False)
 def quadratic_run(eigenvalues: tuple, angle: float, optimizer: str, lr: float, n_steps: int, start: tuple,
                   beta: float = 0.0) -> Trajectories:
     return cond.run_quadratic(eigenvalues, angle, optimizer, lr, n_steps, start, beta)
 
 
-# ~40 kB at 31 cells per side, ~100 kB at 41 (RateMap: five small arrays): ~3 MB.
+# 17.2 kB at 31 cells per side, 29.6 kB at 41 (a RateMap: five small arrays): full, <= 1 MB.
 @st.cache_data(max_entries=32, show_spinner=False)
 def rate_map(eigenvalues: tuple, angle: float, side: int, n_steps: int, start: tuple) -> cond.RateMap:
     lrs, betas = cond.rate_map_axes(max(eigenvalues), side, side)
     return cond.rate_map(eigenvalues, angle, lrs, betas, start, n_steps)
 
 
-# ~155 kB (the 120 x 120 contour as float32 in base64, the critical point): ~10 MB.
+# 85.8 kB (the 120 x 120 contour as float32 in base64, the critical point): full, 5.5 MB.
 @st.cache_resource(max_entries=64, show_spinner=False)
 def bowl_map(eigenvalues: tuple, angle: float, title: str, height: int, present: bool) -> dict:
     """The bowl's contour map without paths (axes titled θ₁, θ₂, as the page always had them)."""
@@ -95,7 +95,7 @@ def bowl_map(eigenvalues: tuple, angle: float, title: str, height: int, present:
     return _encoded(_contour_float32({"data": fig["data"], "layout": layout}))
 
 
-# ~200 kB at 150 steps, ~300 kB at 1000 (the map with its path, two line charts, the run): ~15 MB.
+# 111 kB at 150 steps, 238 kB at 1000 (the run, the map with its path, two line charts): full, <= 11.4 MB.
 @st.cache_resource(max_entries=48, show_spinner=False)
 def gd_views(eigenvalues: tuple, angle: float, lr: float, steps: int, start: tuple, present: bool) -> dict:
     """The gradient-descent run and its three charts: the path on the bowl, the error along each
@@ -116,7 +116,7 @@ def gd_views(eigenvalues: tuple, angle: float, lr: float, steps: int, start: tup
     }
 
 
-# ~200 kB (two runs of <= 400 steps, the distance chart, the map with two paths): ~10 MB.
+# 118 kB at 150 steps, 166 kB at 400, the most it runs (two runs, the distance chart, the map): full, <= 8 MB.
 @st.cache_resource(max_entries=48, show_spinner=False)
 def momentum_views(eigenvalues: tuple, angle: float, mom_lr: float, mom_beta: float, steps: int, start: tuple,
                    use_optimal: bool, present: bool) -> dict:
@@ -139,7 +139,7 @@ def momentum_views(eigenvalues: tuple, angle: float, mom_lr: float, mom_beta: fl
     }
 
 
-# ~110 kB at 31 cells per side, ~200 kB at 41 (the rate map and its figure with 31² hover texts): ~7 MB.
+# 65 kB at 31 cells per side, 106 kB at 41 (the rate map, its figure with a hover text per cell): full, <= 3.4 MB.
 @st.cache_resource(max_entries=32, show_spinner=False)
 def rate_map_views(eigenvalues: tuple, angle: float, side: int, n_steps: int, start: tuple, present: bool) -> dict:
     """The rate map, its figure (without the selected cell, which the page adds last) and its caption."""
@@ -162,8 +162,8 @@ def rate_map_views(eigenvalues: tuple, angle: float, side: int, n_steps: int, st
 
 # ---- data normalization -----------------------------------------------------------------------------
 
-# ~0.6 MB at N = 200 and 100 steps, ~1 MB at N = 1000 and 1000 steps (four problems: data, landscape,
-# 90 x 90 grid, run): <= 32 MB.
+# 321 kB at N = 200 and 100 steps, 622 kB at N = 1000 and 1000 steps (four problems: data, landscape,
+# 90 x 90 grid, run): full, <= 20 MB.
 @st.cache_data(max_entries=32, show_spinner=False)
 def normalization_study(n_samples: int, mean: tuple, scales: tuple, correlation: float, l2: float,
                         lr_factor: float, n_steps: int, seed: int = 0) -> dict:
@@ -183,7 +183,7 @@ def normalization_study(n_samples: int, mean: tuple, scales: tuple, correlation:
     return out
 
 
-# ~1 MB (the study it shares, plus nine encoded figures: the clouds, four maps...): ~30 MB.
+# 549 kB at the defaults, 1.04 MB at N = 1000 and 1000 steps (its study and seven encoded figures): full, <= 25 MB.
 @st.cache_resource(max_entries=24, show_spinner=False)
 def normalization_views(n_samples: int, mean: tuple, scales: tuple, correlation: float, l2: float, lr_factor: float,
                         n_steps: int, tolerance: float, present: bool) -> dict:
@@ -214,13 +214,13 @@ def normalization_views(n_samples: int, mean: tuple, scales: tuple, correlation:
     }
 
 
-# ~10 kB for 12 networks of 16 units, ~30 kB with 32 (the blocks' eigenvalues and condition numbers): ~1 MB.
+# 26.7 kB for 12 networks of 16 units, 102 kB with 32 (the blocks' eigenvalues and condition numbers): full, <= 3.3 MB.
 @st.cache_data(max_entries=32, show_spinner=False)
 def unit_hessians(activation: str, n_hidden: int, offset: float, n_networks: int) -> norm.UnitHessians:
     return norm.hidden_unit_hessians(activation, n_hidden, offset, n_networks)
 
 
-# ~20 kB (both activations' results and two small figures): ~1 MB.
+# 61 kB with 16 units, 212 kB with 32 (both activations' results and two figures): full, <= 10 MB.
 @st.cache_resource(max_entries=48, show_spinner=False)
 def unit_views(n_hidden: int, offset: float, n_networks: int, present: bool) -> dict:
     """Both activations' hidden-unit Hessian blocks and the two charts drawn from them."""
