@@ -109,7 +109,9 @@ def lanczos(matvec, start, steps: int):
         for _ in range(2):
             fallback = fallback - basis.T @ (basis @ fallback)
         exhausted = beta < 1e-10 * jnp.maximum(jnp.abs(alpha), 1.0)
-        nxt = jnp.where(exhausted, fallback / jnp.linalg.norm(fallback), w / jnp.where(beta > 0, beta, 1.0))
+        fallback_norm = jnp.linalg.norm(fallback)
+        nxt = jnp.where(exhausted, fallback / jnp.where(fallback_norm > 0, fallback_norm, 1.0),
+                        w / jnp.where(beta > 0, beta, 1.0))
         basis = jnp.where(j + 1 < steps, basis.at[jnp.minimum(j + 1, steps - 1)].set(nxt), basis)
         return basis, alphas.at[j].set(alpha), betas.at[j].set(jnp.where(exhausted, 0.0, beta))
 
@@ -232,7 +234,7 @@ def lanczos_top(architecture: Architecture, theta, data, k: int = 5, steps: int 
                 running=None) -> np.ndarray:
     """The k largest eigenvalues of the Hessian (descending) from ``steps`` Lanczos steps (HVPs only)."""
     P = n_parameters(architecture)
-    m = lanczos_steps_for(k, P) if steps is None else int(steps)
+    m = lanczos_steps_for(k, P) if steps is None else min(int(steps), P)  # a Krylov space has at most P dimensions
     start = np.random.default_rng(seed).standard_normal((1, P))
     alphas, betas = _lanczos_program(architecture, m, np.asarray(theta, float), *_args(data), start, running)
     ritz = np.linalg.eigvalsh(tridiagonal(np.asarray(alphas)[0], np.asarray(betas)[0]))
