@@ -15,22 +15,91 @@ from optimizers import run_race
 from optimizers.engine import RunSettings
 
 
+# ---- your own data: kept in its session only -------------------------------------------------------
+# A landscape built from a user's CSV carries ("user_data", <fingerprint>) in its settings. The rows live
+# in that session's st.session_state; every cached bridge below sends such settings to a session-scoped
+# twin of its cache (Streamlit drops it when the session ends), so nothing computed from them is ever
+# in a cache another session reads, and nothing is written to disk.
+
+USER_DATA = "_user_data"  # st.session_state key: {fingerprint: UserData}
+PRIVATE_ENTRIES = 8  # entries per session of each session-scoped cache
+
+
+def is_private(settings: tuple) -> bool:
+    return any(name == "user_data" for name, _ in settings)
+
+
+def check_owned(settings: tuple) -> None:
+    """Refuse settings that name rows this session does not hold, before any cache is consulted: the
+    session-scoped caches are one wall, this is the other (it holds even where sessions share an id,
+    as AppTest's do)."""
+    fingerprint = dict(settings).get("user_data")
+    if fingerprint not in st.session_state.get(USER_DATA, {}):
+        raise LookupError("this session holds no data with that fingerprint (uploaded data stays in its own session)")
+
+
+def remember_user_data(data) -> str:
+    """Keep validated rows in this session; returns the fingerprint that goes into the settings."""
+    store = st.session_state.setdefault(USER_DATA, {})
+    store.clear()  # one dataset per session at a time: the latest upload
+    store[data.fingerprint] = data
+    return data.fingerprint
+
+
+def both_scopes(cache, **kwargs):
+    """``cache(**kwargs)`` (st.cache_data or st.cache_resource) for ordinary settings, and a
+    session-scoped twin for settings that hold a user's data (first two arguments: key, settings)."""
+    def wrap(function):
+        shared = cache(show_spinner=False, **kwargs)(function)
+        private = cache(show_spinner=False, **{**kwargs, "max_entries": PRIVATE_ENTRIES}, scope="session")(function)
+
+        @functools.wraps(function)
+        def call(key, settings, *args, **kwargs):
+            if is_private(settings):
+                check_owned(settings)
+                return private(key, settings, *args, **kwargs)
+            return shared(key, settings, *args, **kwargs)
+
+        def clear():
+            shared.clear()
+            try:
+                private.clear()  # this session's entries; outside a session there are none
+            except st.errors.StreamlitAPIException:
+                pass
+
+        call.clear = clear
+        return call
+    return wrap
+
+
+@st.cache_resource(scope="session", max_entries=PRIVATE_ENTRIES, show_spinner=False)
+def _private_landscape(key: str, settings: tuple) -> Landscape:
+    from landscapes.user_data import landscape_from_data
+
+    options = dict(settings)
+    data = st.session_state[USER_DATA][options.pop("user_data")]
+    return landscape_from_data(key, data, **options)
+
+
 def landscape_from(key: str, settings: tuple) -> Landscape:
     """The landscape for (key, sorted settings items); cached in-process by ``get_landscape`` (a typed
-    formula by ``formula_landscape``'s bounded cache)."""
+    formula by ``formula_landscape``'s bounded cache; a user's data in its session)."""
     if key == "formula":
         from landscapes.formula import formula_landscape
 
         return formula_landscape(**dict(settings))
+    if is_private(settings):
+        check_owned(settings)
+        return _private_landscape(key, settings)
     return get_landscape(key, **dict(settings))
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@both_scopes(st.cache_data, max_entries=64)
 def loss_grid(key: str, settings: tuple, resolution: int = 120):
     return landscape_from(key, settings).grid(resolution)
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@both_scopes(st.cache_data, max_entries=256)
 def race(key: str, settings: tuple, optimizer_keys: tuple, run: RunSettings, start: tuple) -> dict:
     """{optimizer: (Trajectories, Curvature along its valid path)} for every optimizer from ``start``."""
     landscape = landscape_from(key, settings)
@@ -49,7 +118,7 @@ def race(key: str, settings: tuple, optimizer_keys: tuple, run: RunSettings, sta
 CONTOUR_TITLE = "Contour map: paths and Hessian eigenvectors"
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
+@both_scopes(st.cache_resource, max_entries=32)
 def map_layers(key: str, settings: tuple, present: bool) -> dict:
     """What the Playground's two maps draw whatever the run: the contour grid, the click grid, the
     critical points, the surface (``present``: presentation mode, which sets sizes)."""
@@ -65,7 +134,7 @@ def map_layers(key: str, settings: tuple, present: bool) -> dict:
             "transform": transform, "z_range": z_range}
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
+@both_scopes(st.cache_resource, max_entries=64)
 def race_views(key: str, settings: tuple, optimizer_keys: tuple, run: RunSettings, start: tuple, present: bool) -> dict:
     """The race and everything the Playground derives from it that does not depend on the scrubbed step:
     paths on the surface, readouts at every scrubber position, the line charts, the table, divergence notes."""
@@ -110,7 +179,7 @@ def race_views(key: str, settings: tuple, optimizer_keys: tuple, run: RunSetting
     }
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
+@both_scopes(st.cache_resource, max_entries=8)
 def race_animation(key: str, settings: tuple, optimizer_keys: tuple, run: RunSettings, start: tuple, present: bool) -> dict:
     """The animated race (a dict figure with frames), built only when it is asked for."""
     from ui import charts

@@ -77,6 +77,16 @@ def landscape_title(key: str) -> str:
     return FORMULA_TITLE if key == FORMULA else LANDSCAPES[key][0]
 
 
+_MARKDOWN_SPECIALS = "\\`*_{}[]<>()#+-.!|~$:"
+
+
+def literal(text: str) -> str:
+    """User text shown inside an st.error/st.warning message exactly as typed: Streamlit renders those as
+    Markdown (``__import__`` would show as a bold "import", ``$x$`` as LaTeX), so every Markdown character
+    is escaped."""
+    return "".join("\\" + c if c in _MARKDOWN_SPECIALS else c for c in str(text))
+
+
 def formula_controls(key: str) -> dict:
     """A typed formula and its domain, checked before anything runs (never ``eval``: see
     landscapes/formula.py). A rejected formula shows why, and the default formula is used instead."""
@@ -95,7 +105,7 @@ def formula_controls(key: str) -> dict:
         landscape = formula_landscape(**settings)
     except FormulaError as error:
         where = {"formula": "The formula", "x_range": "The x range", "y_range": "The y range"}.get(error.field, "The formula")
-        st.error(f"{where} was not used: {error.message}. Showing f(x, y) = {DEFAULT_FORMULA} instead.",
+        st.error(f"{where} was not used: {literal(error.message)}. Showing f(x, y) = {literal(DEFAULT_FORMULA)} instead.",
                  icon=":material/error:")
         settings = {"formula": DEFAULT_FORMULA, "x_range": (-3.0, 3.0), "y_range": (-3.0, 3.0)}
         landscape = formula_landscape(**settings)
@@ -104,6 +114,54 @@ def formula_controls(key: str) -> dict:
         st.warning(warning, icon=":material/warning:")
     st.caption("`^` means power here (as on paper), not Python's bitwise xor.")
     return settings
+
+
+DATA_CHOICES = ("two_layer_linear", "two_layer_tanh", "linear_regression", "logistic_regression")  # have a CSV option
+DATA_SOURCES = {"built_in": "Built-in data", "own": "Your own CSV"}
+DATA_COLUMNS = {"regression": "two numbers per row: x, t (the input and its target)",
+                "classification": "three numbers per row: x1, x2, label (label 0 or 1)"}
+
+
+@st.cache_data(scope="session", max_entries=4, show_spinner=False)
+def _parsed(content: bytes, kind: str):
+    """A CSV checked once per content in this session (session scope: the rows never reach a shared cache)."""
+    from landscapes.user_data import parse_csv
+
+    return parse_csv(content, kind)
+
+
+def own_data_controls(key: str, choice: str) -> dict | None:
+    """For a data landscape: built-in data or the user's own CSV (uploaded or pasted), checked by
+    ``landscapes.user_data``. The rows stay in this session (``ui.compute.remember_user_data``); returns
+    the settings that select them, or None for the built-in data."""
+    from landscapes.user_data import DATA_LANDSCAPES, MAX_BYTES, MAX_ROWS, DataError, sample_csv
+    from ui.compute import remember_user_data
+
+    kind = DATA_LANDSCAPES[choice]
+    source = st.segmented_control("Data", list(DATA_SOURCES), default="built_in", format_func=DATA_SOURCES.get,
+                                  key=f"{key}_data_source")
+    if source != "own":
+        return None
+    st.caption(f"A CSV with {DATA_COLUMNS[kind]}; an optional header row; at most {MAX_ROWS:,} rows and "
+               f"{MAX_BYTES // 1_000_000} MB. It stays in your browser session: it is not saved on the server, not "
+               "shared with anyone else, and not part of a copied link.")
+    upload = st.file_uploader("Upload a CSV", type=["csv", "txt", "tsv"], key=f"{key}_upload")
+    pasted = st.text_area("…or paste the rows here", key=f"{key}_paste", height=110, max_chars=MAX_BYTES,
+                          placeholder="x,t\n-1.0,0.3\n0.5,1.2\n...")
+    st.download_button("Sample CSV", sample_csv(kind), file_name=f"sample_{kind}.csv", mime="text/csv",
+                       key=f"{key}_sample_csv", on_click="ignore", icon=":material/download:")
+    content = upload.getvalue() if upload is not None else pasted.encode()
+    if not content.strip():
+        st.info("Upload or paste a CSV to use it; until then the built-in data is shown.", icon=":material/upload_file:")
+        return None
+    try:
+        data = _parsed(content, kind)
+    except DataError as error:
+        st.error(f"Your CSV was not used: {literal(error.message)}. The built-in data is shown instead.", icon=":material/error:")
+        return None
+    st.success(f"Your data: {data.n_rows:,} rows" + (f" ({', '.join(data.header)})" if data.header else "")
+               + ", used in this session only.", icon=":material/check_circle:")
+    return {"user_data": remember_user_data(data)}
 
 
 def landscape_picker(key: str = "landscape", default: str = "quadratic") -> tuple[str, tuple]:
@@ -115,6 +173,10 @@ def landscape_picker(key: str = "landscape", default: str = "quadratic") -> tupl
     settings: dict = {}
     if choice == FORMULA:
         return choice, tuple(sorted(formula_controls(key).items()))
+    if choice in DATA_CHOICES:
+        own = own_data_controls(key, choice)
+        if own is not None:
+            return choice, tuple(sorted(own.items()))
     if choice == "quadratic":
         c1, c2 = st.columns(2)
         with c1:
@@ -131,7 +193,7 @@ def landscape_picker(key: str = "landscape", default: str = "quadratic") -> tupl
             noise = st.slider("Target noise", 0.0, 1.0, 0.1, 0.05, key=f"{key}_noise", bind="query-params")
         target = st.selectbox("Target function", list(TANH_TARGETS), key=f"{key}_target", bind="query-params")
         settings.update(n_samples=int(n), noise=float(noise), target=target)
-    if choice not in ("two_layer_linear", "two_layer_tanh", "linear_regression", "logistic_regression"):
+    if choice not in DATA_CHOICES:
         default_noise = get_landscape(choice).settings.get("noise", 1.0)
         noise = st.slider("Per-sample gradient noise", 0.0, float(max(10.0, 4 * default_noise)), float(default_noise),
                           float(default_noise) / 10 or 0.1, key=f"{key}_{choice}_noise", bind="query-params",

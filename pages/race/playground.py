@@ -10,7 +10,7 @@ from ui.charts import animation_html
 from ui.race.race_gif import race_gif
 from ui.scrubber import scrubber, step_from_link
 from ui.theme import chart_config, presentation_on
-from ui.compute import landscape_from, map_layers, optimizer_source, race_animation, race_views
+from ui.compute import is_private, landscape_from, map_layers, optimizer_source, race_animation, race_views
 from ui.controls import landscape_picker, optimizer_picker, run_settings_controls, start_controls
 from ui.race.playground_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
 from ui.presets import challenge_box, preset_picker, show_challenge_result
@@ -133,13 +133,23 @@ st.dataframe(views["table"], hide_index=True, width="stretch",
              column_config={c: st.column_config.NumberColumn(format="%.3e") for c in
                             ("final loss", "distance to nearest minimum", "final |grad|")})
 race_key = (landscape_key, landscape_settings, tuple(chosen), run, start, present)
+
+
+def animation_file() -> bytes:
+    """Runs on Streamlit's download thread: a user's own data has only session-scoped caches, which that
+    thread cannot read, so its animation is built from this run's objects instead."""
+    if is_private(landscape_settings):
+        return animation_html(charts.encode_arrays(charts.animation_figure(landscape, grid, paths, names, as_dict=True)))
+    return animation_html(race_animation(*race_key))
+
+
 e1, e2, e3, e4 = st.columns(4)
 with e1:
     st.download_button("Trajectories and curvature (CSV)",
                        lambda: trajectories_frame(trajectories, names, landscape).to_csv(index=False).encode(), file_name=f"race_{landscape_key}.csv", mime="text/csv",
                        key="download_csv", on_click="ignore", icon=":material/download:", width="stretch")
 with e2:  # the animation is built when the file is asked for, not on every rerun
-    st.download_button("Animated race (HTML for slides)", lambda: animation_html(race_animation(*race_key)), file_name=f"race_{landscape_key}.html",
+    st.download_button("Animated race (HTML for slides)", animation_file, file_name=f"race_{landscape_key}.html",
                        mime="text/html", key="download_html", on_click="ignore", icon=":material/movie:", width="stretch")
 with e3:
     st.download_button("Animated race (GIF)", lambda: race_gif(landscape, grid, paths, names), file_name=f"race_{landscape_key}.gif",
