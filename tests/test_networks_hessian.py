@@ -102,3 +102,12 @@ def test_off_block_share_and_block_spectrum():
     np.testing.assert_allclose(share, np.sum((H - blockdiag) ** 2) / np.sum(H**2), rtol=1e-12)
     assert 0 < share < 1
     np.testing.assert_allclose(block_eigenvalues(blocks_of(H, blocks)), np.linalg.eigvalsh(blockdiag), atol=1e-12)
+
+
+def test_lanczos_with_more_steps_than_parameters_is_exact():
+    """A Krylov space has at most P dimensions: more steps than parameters must not break T."""
+    data = _data("classification")
+    net = mlp(data.n_inputs, [4], "tanh")  # P = 17
+    theta = flatten_params(init_params(net, 0, weight_scale=2.0))
+    exact = eigenvalues(net, theta, data)[::-1][:3]
+    np.testing.assert_allclose(lanczos_top(net, theta, data, k=3, steps=64), exact, rtol=0, atol=1e-9)
