@@ -239,20 +239,20 @@ def unit_views(n_hidden: int, offset: float, n_networks: int, present: bool) -> 
 METHOD_NAMES = {key: OPTIMIZERS[key].name for key in so.METHODS if key in OPTIMIZERS} | {"conjugate_gradient": so.CG_NAME}
 
 
-# ~60 kB for the seven methods at 200 iterations, ~300 kB at 1000: ~15 MB.
+# 69.8 kB for the seven methods at 200 iterations, 339 kB at 1000: full, <= 21.7 MB.
 @st.cache_data(max_entries=64, show_spinner=False)
 def scene_runs(scene: str, start: tuple, methods: tuple, settings: RunSettings) -> dict:
     landscape = so.scene_landscape(scene)
     return {m: so.run_method(landscape, m, start, settings) for m in methods}
 
 
-# ~1 kB (a few 2-vectors and a 2 x 2 Hessian).
+# 0.5 kB (a few 2-vectors and a 2 x 2 Hessian).
 @st.cache_data(max_entries=256, show_spinner=False)
 def newton_step(scene: str, start: tuple) -> so.NewtonStep:
     return so.newton_step_at(so.scene_landscape(scene), start)
 
 
-# ~170 kB (the 120 x 120 contour as float32 in base64 and the 36 x 36 click grid): < 2 MB.
+# 114 kB (the 120 x 120 contour as float32 in base64 and the 36 x 36 click grid): full, 0.9 MB.
 @st.cache_resource(max_entries=8, show_spinner=False)
 def scene_map(scene: str, present: bool) -> dict:
     """A scene's contour map with its click grid, without paths."""
@@ -263,7 +263,8 @@ def scene_map(scene: str, present: bool) -> dict:
     return _encoded(_contour_float32(fig))
 
 
-# ~250 kB at 200 iterations, ~600 kB at 1000 (the runs, the map with seven paths, two line charts): ~25 MB.
+# 259 kB for seven methods at 200 iterations, 797 kB at 1000 (the runs, the map with seven paths, two line
+# charts): full, <= 38 MB.
 @st.cache_resource(max_entries=48, show_spinner=False)
 def scene_views(scene: str, start: tuple, methods: tuple, gd_lr: float, newton_lr: float, damping: float, steps: int,
                 adam_lr: float, tolerance: float, present: bool) -> dict:
