@@ -389,3 +389,37 @@ def test_large_datasets_draw_the_same_batches_by_sorting_as_by_comparisons(n, mo
         by_comparisons = np.asarray(batch_weights(t, key, n, batch, sampling))
         monkeypatch.setattr(engine, "SMALL_N", 128)
         np.testing.assert_array_equal(by_sorting, by_comparisons)
+
+
+# ---- the race's readouts and the closed-form 2 x 2 algebra -----------------------------------
+
+def test_race_hessians_are_the_landscape_hessians_at_the_recorded_iterates():
+    from optimizers import run_race
+
+    landscape = analytic.rosenbrock()
+    race = run_race(landscape, ["sgd", "adam", "newton"], RunSettings(lr=2e-3, n_steps=N_STEPS, batch_size=8))
+    for trajectory in race.values():
+        np.testing.assert_allclose(trajectory.hessian[0], landscape.hessian(trajectory.params[0]), rtol=1e-12, atol=1e-9)
+    # after a divergence the records hold the last good iterate, and its Hessian
+    diverged = run_race(landscape, ["sgd"], RunSettings(lr=0.05, n_steps=N_STEPS))["sgd"]
+    assert diverged.diverged(0)
+    last = diverged.valid_length(0) - 1
+    np.testing.assert_allclose(diverged.hessian[0, last:], np.broadcast_to(landscape.hessian(diverged.params[0, last]),
+                                                                           diverged.hessian[0, last:].shape), rtol=1e-12)
+
+
+def test_closed_form_2x2_solve_and_eigh_match_the_general_routines():
+    from optimizers.second_order import solve, symmetric_eigh
+
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        A, b = rng.standard_normal((2, 2)) * 10.0 ** rng.integers(-3, 4), rng.standard_normal(2)
+        np.testing.assert_allclose(solve(jnp.asarray(A), jnp.asarray(b)), np.linalg.solve(A, b), rtol=1e-9)
+        H = A + A.T
+        lam, V = symmetric_eigh(jnp.asarray(H))
+        np.testing.assert_allclose(lam, np.linalg.eigvalsh(H), rtol=1e-12, atol=1e-12 * np.abs(H).max())
+        np.testing.assert_allclose(np.asarray(V) @ np.diag(lam) @ np.asarray(V).T, H, atol=1e-12 * np.abs(H).max())
+        np.testing.assert_allclose(np.asarray(V).T @ np.asarray(V), np.eye(2), atol=1e-14)
+    lam, V = symmetric_eigh(jnp.eye(2) * 3.0)  # a repeated eigenvalue
+    np.testing.assert_allclose(lam, [3.0, 3.0])
+    np.testing.assert_allclose(np.asarray(V).T @ np.asarray(V), np.eye(2), atol=1e-15)
