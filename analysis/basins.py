@@ -58,6 +58,7 @@ def full_batch(landscape: Landscape) -> Landscape:
         sample_loss=_full_batch_loss(landscape.sample_loss),
         samples=jnp.zeros((1, 1)),
         params={"data": landscape.samples, "inner": landscape.params},
+        surface=None,  # the closed-form surface takes the original params; the wrapped loss is the whole mean
     )
 
 

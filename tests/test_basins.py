@@ -84,6 +84,17 @@ def test_full_batch_view_gives_the_same_trajectories():
     np.testing.assert_allclose(a.params, b.params, rtol=1e-10, atol=1e-12)
 
 
+def test_full_batch_view_of_an_analytic_surface_gives_the_same_trajectories():
+    """An analytic landscape carries a closed-form surface for its mean; the single-sample view must not
+    hand that surface the wrapped parameters (it raised a KeyError in the engine)."""
+    landscape = get_landscape("rosenbrock")
+    starts = np.random.default_rng(3).uniform(-1, 1, (4, 2))
+    run = RunSettings(lr=1e-3, n_steps=80)
+    a = run_trajectories(landscape, "adam", starts, run)
+    b = run_trajectories(full_batch(landscape), "adam", starts, run)
+    np.testing.assert_allclose(a.params, b.params, rtol=1e-10, atol=1e-12)
+
+
 def test_label_endpoints():
     minima = np.array([[1.0, 1.0], [-1.0, -1.0]])
     points = np.array([[1.01, 0.99], [-1.0, -1.02], [0.0, 0.0], [1.0, 1.0]])
