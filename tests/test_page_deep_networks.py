@@ -315,7 +315,9 @@ def test_training_presets_show_what_they_say(init_page):
     load_preset(at, TRAIN_PRESETS, "diverge")
     message = " ".join(e.value for e in at.error)
     assert "epoch 2" in message and "the output layer grew most" in message and "1.78e+06 -> 2.69e+07" in message
-    assert len(figure_titles(at)) == 3  # regression: no confusion matrix
+    titles = figure_titles(at)
+    assert len(titles) == 4 and not any("confusion" in t for t in titles), titles  # regression: no confusion matrix
+    assert any(t.startswith(DIAGRAM) for t in titles)  # the diagram draws the 1-D curves of the last good snapshot
 
 
 def test_training_challenges_are_checked_against_the_run(init_page):
