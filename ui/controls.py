@@ -145,7 +145,8 @@ def own_data_controls(key: str, choice: str) -> dict | None:
     st.caption(f"A CSV with {DATA_COLUMNS[kind]}; an optional header row; at most {MAX_ROWS:,} rows and "
                f"{MAX_BYTES // 1_000_000} MB. It stays in your browser session: it is not saved on the server, not "
                "shared with anyone else, and not part of a copied link.")
-    upload = st.file_uploader("Upload a CSV", type=["csv", "txt", "tsv"], key=f"{key}_upload")
+    upload = st.file_uploader("Upload a CSV", type=["csv", "txt", "tsv"], key=f"{key}_upload",
+                              max_upload_size=max(MAX_BYTES // 1_000_000, 1))  # the browser refuses a larger file
     pasted = st.text_area("…or paste the rows here", key=f"{key}_paste", height=110, max_chars=MAX_BYTES,
                           placeholder="x,t\n-1.0,0.3\n0.5,1.2\n...")
     st.download_button("Sample CSV", sample_csv(kind), file_name=f"sample_{kind}.csv", mime="text/csv",
