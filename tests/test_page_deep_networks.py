@@ -371,7 +371,7 @@ def test_activations_defaults(init_page):
 
 ACT_MOVES = [("act_gain", 2.0, "Saturated outputs per layer"), ("act_lr", 0.05, "Two incoming weights"),
              ("act_epochs", 100, "Saturated outputs per layer"), ("act_seed", 1, "Saturated outputs per layer"),
-             ("act_large_lr", 2.0, "Dead units over training"), ("act_bias", 1.0, "Dead units per layer at the start"),
+             ("act_large_lr", 3.0, "Dead units over training"), ("act_bias", 1.0, "Dead units per layer at the start"),
              ("act_deep_lr", 0.05, "Training loss, six layers"), ("act_shown", ["sigmoid", "prelu", "linear"], "Activation functions")]
 
 
@@ -402,6 +402,11 @@ def test_activations_presets_and_challenge(init_page):
     dead = dying_relu(1.0, 1.0, 200, 0)["cases"]
     assert dead["bias −1, η = 0.05"]["dead"][0].tolist() == [3, 10, 12]
     assert dead["leaky ReLU, η = 1"]["dead"].sum() == 0
+    load_preset(at, ACT_PRESETS, "large_step")
+    dead = dying_relu(2.0, 0.3, 200, 0)["cases"]
+    assert [int(dead[k]["dead"][-1].sum()) for k in ("η = 0.05", "η = 2", "leaky ReLU, η = 2")] == [3, 19, 0]
+    assert dead["leaky ReLU, η = 2"]["accuracy"] == 1.0
+    assert dead["bias +0.3, η = 0.05"]["dead"][-1].sum() <= dead["η = 0.05"]["dead"][-1].sum()  # a positive bias: no more dead
     set_up_challenge(at, "saturate", ACT_CHALLENGES)
     solved, message = challenge_verdict(at)
     assert not solved and "goal" in message

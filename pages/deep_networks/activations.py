@@ -82,11 +82,12 @@ def dying_section() -> dict:
     st.header("Dying ReLU")
     st.markdown(
         "A ReLU unit whose z is negative on every input outputs 0 everywhere and gets exactly zero gradient: it never "
-        "comes back. A negative bias or a step that throws the weights far can do it. Leaky ReLU keeps a small slope "
-        "below zero, so its units always learn; a positive bias starts every unit in its active region."
+        "comes back. A negative bias or a step that throws the weights far can do it. A small positive bias starts "
+        "more units in their active region (a fix for units dead from the start, not for a too large step); leaky ReLU "
+        "keeps a small slope below zero, so its units always get a gradient and learn, whatever the step."
     )
     c = st.columns(3)
-    large_lr = c[0].select_slider("Large learning rate", [0.3, 0.5, 1.0, 2.0, 3.0], 1.0, key="act_large_lr", bind="query-params")
+    large_lr = c[0].select_slider("Large learning rate", [0.3, 0.5, 1.0, 2.0, 3.0], 2.0, key="act_large_lr", bind="query-params")
     bias = c[1].select_slider("Bias size |b|", [0.1, 0.3, 0.5, 1.0, 2.0], 0.3, key="act_bias", bind="query-params")
     with st.spinner("Training the ReLU networks..."):
         runs = dying_relu(float(large_lr), float(bias), 200, 0)
