@@ -175,6 +175,30 @@ def make_dataset(name: str = "moons", n_points: int = 400, noise: float = 0.1, s
                    tuple(features), DOMAINS.get(name, DEFAULT_DOMAIN), float(noise), int(seed))
 
 
+def dataset_from_rows(values: np.ndarray, task: str, features=None, seed: int = 0,
+                      fractions=(0.7, 0.15, 0.15)) -> Dataset:
+    """A Dataset from a user's rows: (N, 3) of (x1, x2, label) for classification, (N, 2) of (x, t) for
+    regression (already checked: landscapes.user_data.parse_csv). Shuffled and split from ``seed`` like
+    the built-in sets; the map's domain is the data's box with a 10 % margin."""
+    values = np.asarray(values, dtype=float)
+    if task not in ("classification", "regression") or values.ndim != 2 or values.shape[1] != (3 if task == "classification" else 2):
+        raise ValueError(f"need (N, 3) rows (x1, x2, label) for classification or (N, 2) rows (x, t) for regression, "
+                         f"got {values.shape} for {task!r}")
+    if not 10 <= len(values) <= MAX_POINTS:
+        raise ValueError(f"a network needs between 10 and {MAX_POINTS} rows here, got {len(values)}")
+    rng = np.random.default_rng(seed)
+    values = values[rng.permutation(len(values))]
+    points, targets = values[:, :-1], values[:, -1]
+    split = split_labels(len(targets), rng, fractions)
+    if features is None:
+        features = ("x",) if points.shape[1] == 1 else ("x", "y")
+    low, high = points.min(axis=0), points.max(axis=0)
+    margin = np.maximum(0.1 * (high - low), 0.5)
+    domain = tuple((float(a), float(b)) for a, b in zip(low - margin, high + margin))
+    return Dataset("own", task, points, feature_columns(points, features), targets, split, tuple(features), domain,
+                   0.0, int(seed))
+
+
 def grid_points(domain, resolution: int = 100) -> tuple[np.ndarray, tuple]:
     """A resolution x resolution grid over a 2-D domain (or resolution points over a 1-D one), row-major
     with y varying slowest: the points and the axes (xs, ys) a heatmap needs."""

@@ -76,3 +76,25 @@ def test_grid_points_cover_the_domain_row_major():
     grid, (xs, ys) = grid_points(((-1, 1), (-2, 2)), 5)
     assert grid.shape == (25, 2) and grid[0].tolist() == [-1, -2] and grid[4].tolist() == [1, -2]
     assert feature_columns(grid, ("xy",)).shape == (25, 1)
+
+
+def test_a_users_rows_become_a_dataset_split_like_the_built_in_ones():
+    import pytest
+
+    from networks.datasets import TEST, TRAIN, VALIDATION, dataset_from_rows
+
+    rng = np.random.default_rng(0)
+    rows = np.c_[rng.normal(size=(200, 2)), rng.integers(0, 2, 200)]
+    data = dataset_from_rows(rows, "classification", ("x", "y", "xy"), seed=3)
+    assert data.task == "classification" and data.inputs.shape == (200, 3)
+    assert [int(np.sum(data.split == s)) for s in (TRAIN, VALIDATION, TEST)] == [140, 30, 30]
+    np.testing.assert_allclose(data.inputs[:, 2], data.points[:, 0] * data.points[:, 1])
+    assert sorted(map(tuple, np.c_[data.points, data.targets])) == sorted(map(tuple, rows))  # the same rows, shuffled
+    (x0, x1), (y0, y1) = data.domain
+    assert x0 < data.points[:, 0].min() and data.points[:, 0].max() < x1 and y0 < data.points[:, 1].min()
+    curve = dataset_from_rows(np.c_[np.linspace(-1, 1, 50), np.linspace(0, 2, 50)], "regression")
+    assert curve.task == "regression" and curve.feature_names == ("x",) and len(curve.domain) == 1
+    with pytest.raises(ValueError, match="rows"):
+        dataset_from_rows(rows[:, :2], "classification")
+    with pytest.raises(ValueError, match="between 10"):
+        dataset_from_rows(rows[:5], "classification")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 import programs
 from tests.apptest_helpers import (
@@ -415,3 +416,53 @@ def test_activations_presets_and_challenge(init_page):
     assert solved, message
     at.selectbox(key="challenge").set_value("none").run()
     ok(at)
+
+
+# ---- your own data on the Training page ------------------------------------------------------------------
+
+def test_training_on_your_own_csv_stays_in_the_session():
+    """A pasted CSV of (x1, x2, label) is what the network learns: the page's numbers equal a run of
+    networks.train on dataset_from_rows of the same rows; another session is refused those rows."""
+    import numpy as np
+
+    from landscapes.user_data import parse_csv, sample_csv
+    from networks import TrainSettings, mlp, train
+    from networks.datasets import TEST, dataset_from_rows
+
+    rows = sample_csv("classification", n_rows=120, seed=2)
+    at = open_page(TRAIN)
+    control(at, "train_dataset").set_value("own").run()
+    ok(at)
+    assert any("Upload or paste" in i.value for i in at.info)
+    at.text_area(key="train_own_paste").input(rows).run()
+    ok(at)
+    assert any("120 rows" in s.value for s in at.success)
+    confusion = array(titled(at, "confusion matrix")["data"][0]["z"])
+    assert confusion.sum() == 18  # 15 % of 120 rows are test points
+
+    data = dataset_from_rows(parse_csv(rows, "classification").values, "classification", ("x", "y"), seed=0)
+    run = train(mlp(2, (8, 8), "tanh"), data, TrainSettings(optimizer="momentum", lr=0.05, momentum=0.9, batch_size=32,
+                                                             epochs=300, snapshot_every=10, seed=0))
+    test_inputs, _ = data.part(TEST)
+    assert len(test_inputs) == 18
+    shown = metrics(at)["Final loss: train / test"]
+    assert shown == f"{run.loss[0, -1, 0]:.3g} / {run.loss[0, -1, 2]:.3g}", shown
+
+    fingerprint = parse_csv(rows, "classification").fingerprint
+
+    def probe():
+        import streamlit as st
+
+        from ui.deep_networks.compute import own_training_run
+
+        try:
+            own_training_run(st.session_state["fingerprint"], ("x", "y"), (8, 8), "tanh", "glorot_normal", "momentum",
+                             (("lr", 0.05),), 32, 300, -float("inf"), 0)
+            st.write("reached")
+        except LookupError:
+            st.write("refused")
+
+    other = AppTest.from_function(probe, default_timeout=120)
+    other.session_state["fingerprint"] = fingerprint
+    other.run()
+    assert [m.value for m in other.markdown] == ["refused"]

@@ -130,25 +130,19 @@ def _parsed(content: bytes, kind: str):
     return parse_csv(content, kind)
 
 
-def own_data_controls(key: str, choice: str) -> dict | None:
-    """For a data landscape: built-in data or the user's own CSV (uploaded or pasted), checked by
-    ``landscapes.user_data``. The rows stay in this session (``ui.compute.remember_user_data``); returns
-    the settings that select them, or None for the built-in data."""
-    from landscapes.user_data import DATA_LANDSCAPES, MAX_BYTES, MAX_ROWS, DataError, sample_csv
-    from ui.compute import remember_user_data
+def csv_rows(key: str, kind: str):
+    """The user's own CSV of one kind ("regression": x, t; "classification": x1, x2, label), uploaded or
+    pasted, checked by ``landscapes.user_data`` (with a sample to download): the UserData, or None (with
+    a message saying why) while there is none or it was refused."""
+    from landscapes.user_data import MAX_BYTES, MAX_ROWS, DataError, sample_csv
 
-    kind = DATA_LANDSCAPES[choice]
-    source = st.segmented_control("Data", list(DATA_SOURCES), default="built_in", format_func=DATA_SOURCES.get,
-                                  key=f"{key}_data_source")
-    if source != "own":
-        return None
     st.caption(f"A CSV with {DATA_COLUMNS[kind]}; an optional header row; at most {MAX_ROWS:,} rows and "
                f"{MAX_BYTES // 1_000_000} MB. It stays in your browser session: it is not saved on the server, not "
                "shared with anyone else, and not part of a copied link.")
     upload = st.file_uploader("Upload a CSV", type=["csv", "txt", "tsv"], key=f"{key}_upload",
                               max_upload_size=max(MAX_BYTES // 1_000_000, 1))  # the browser refuses a larger file
     pasted = st.text_area("…or paste the rows here", key=f"{key}_paste", height=110, max_chars=MAX_BYTES,
-                          placeholder="x,t\n-1.0,0.3\n0.5,1.2\n...")
+                          placeholder="x,t\n-1.0,0.3\n0.5,1.2\n..." if kind == "regression" else "x1,x2,label\n0.2,1.5,1\n...")
     st.download_button("Sample CSV", sample_csv(kind), file_name=f"sample_{kind}.csv", mime="text/csv",
                        key=f"{key}_sample_csv", on_click="ignore", icon=":material/download:")
     content = upload.getvalue() if upload is not None else pasted.encode()
@@ -160,9 +154,24 @@ def own_data_controls(key: str, choice: str) -> dict | None:
     except DataError as error:
         st.error(f"Your CSV was not used: {literal(error.message)}. The built-in data is shown instead.", icon=":material/error:")
         return None
-    st.success(f"Your data: {data.n_rows:,} rows" + (f" ({', '.join(data.header)})" if data.header else "")
+    st.success(f"Your data: {data.n_rows:,} rows" + (f" ({literal(', '.join(data.header))})" if data.header else "")
                + ", used in this session only.", icon=":material/check_circle:")
-    return {"user_data": remember_user_data(data)}
+    return data
+
+
+def own_data_controls(key: str, choice: str) -> dict | None:
+    """For a data landscape: built-in data or the user's own CSV (``csv_rows``). The rows stay in this
+    session (``ui.compute.remember_user_data``); returns the settings that select them, or None for the
+    built-in data."""
+    from landscapes.user_data import DATA_LANDSCAPES
+    from ui.compute import remember_user_data
+
+    source = st.segmented_control("Data", list(DATA_SOURCES), default="built_in", format_func=DATA_SOURCES.get,
+                                  key=f"{key}_data_source")
+    if source != "own":
+        return None
+    data = csv_rows(key, DATA_LANDSCAPES[choice])
+    return None if data is None else {"user_data": remember_user_data(data)}
 
 
 def landscape_picker(key: str = "landscape", default: str = "quadratic") -> tuple[str, tuple]:

@@ -3,16 +3,16 @@ snapshot of the run scrubbed in the browser."""
 
 import math
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 from networks import ACTIVATIONS, WEIGHT_SCHEMES
-from networks.datasets import DATASETS, FEATURES_1D, FEATURES_2D, REGRESSION, TITLES
+from networks.datasets import DATASETS, FEATURES_1D, FEATURES_2D, MAX_POINTS, REGRESSION, TITLES
 from optimizers import OPTIMIZERS
-from ui.controls import BETA2S, EPSILONS, LEARNING_RATES, fmt, log_slider
+from ui.controls import BETA2S, EPSILONS, LEARNING_RATES, csv_rows, fmt, log_slider
 from ui.deep_networks import charts as dc
-from ui.deep_networks.compute import network_diagram, training_run
+from ui.compute import remember_user_data
+from ui.deep_networks.compute import OWN_DATA, network_diagram, own_training_run, training_run
 from ui.deep_networks.training_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
 from ui.presets import challenge_box, preset_picker, show_challenge_result
 from ui.theme import presentation_on
@@ -23,8 +23,25 @@ FIRST_ORDER = [k for k, o in OPTIMIZERS.items() if o.family == "first-order"]
 TRAINING_SCHEMES = [k for k in WEIGHT_SCHEMES if k not in ("constant",)]
 SCHEME_NAMES = {k: s.name for k, s in WEIGHT_SCHEMES.items()}
 ACTIVATION_NAMES = {k: a.name for k, a in ACTIVATIONS.items()}
-LABELS.update({"train_dataset": TITLES.get, "train_activation": ACTIVATION_NAMES.get, "train_scheme": SCHEME_NAMES.get,
+DATASET_TITLES = {**TITLES, OWN_DATA: "Your own CSV"}
+ROW_KINDS = {"classification": "x1, x2, label", "regression": "x, t"}
+LABELS.update({"train_dataset": DATASET_TITLES.get, "train_activation": ACTIVATION_NAMES.get, "train_scheme": SCHEME_NAMES.get,
                "train_optimizer": lambda k: OPTIMIZERS[k].name, "train_beta2": fmt, "train_eps": fmt})
+
+
+def own_rows() -> tuple[str | None, bool]:
+    """The user's own CSV (kept in this session only): its fingerprint, or None while there is none, and
+    whether it is 1-D (x, t: regression) rather than (x1, x2, label)."""
+    kind = st.segmented_control("Your rows are", list(ROW_KINDS), default="classification", format_func=ROW_KINDS.get,
+                                key="train_own_kind") or "classification"
+    data = csv_rows("train_own", kind)
+    if data is None:
+        return None, False
+    if not 10 <= data.n_rows <= MAX_POINTS:
+        st.error(f"A network needs between 10 and {MAX_POINTS:,} rows here; your CSV has {data.n_rows:,}. The built-in "
+                 "data is shown instead.", icon=":material/error:")
+        return None, False
+    return remember_user_data(data), kind == "regression"
 
 
 def parse_widths(text: str, depth: int, width: int, notes: list) -> tuple:
@@ -52,16 +69,23 @@ def controls_section() -> dict:
     notes: list[str] = []
     with st.sidebar:
         st.header("Data")
-        dataset = st.selectbox("Dataset", DATASETS, key="train_dataset", format_func=TITLES.get, bind="query-params")
-        n_points = st.slider("Points", 100, 2000, 400, 50, key="train_points", bind="query-params",
+        dataset = st.selectbox("Dataset", [*DATASETS, OWN_DATA], key="train_dataset", format_func=DATASET_TITLES.get,
+                               bind="query-params")
+        fingerprint, one_d = None, dataset in REGRESSION
+        if dataset == OWN_DATA:
+            fingerprint, one_d = own_rows()
+        own = fingerprint is not None
+        if dataset == OWN_DATA and not own:
+            dataset, one_d = DATASETS[0], False
+        n_points = st.slider("Points", 100, 2000, 400, 50, key="train_points", bind="query-params", disabled=own,
                              help="Split 70 / 15 / 15 into train, validation and test.")
-        noise = st.slider("Noise", 0.0, 1.0, 0.1, 0.05, key="train_noise", bind="query-params")
-        options = FEATURES_1D if dataset in REGRESSION else FEATURES_2D
-        features = st.multiselect("Input features", options, default=list(options[:1 if dataset in REGRESSION else 2]),
-                                  key=f"train_features_{'1d' if dataset in REGRESSION else '2d'}", bind="query-params")
+        noise = st.slider("Noise", 0.0, 1.0, 0.1, 0.05, key="train_noise", bind="query-params", disabled=own)
+        options = FEATURES_1D if one_d else FEATURES_2D
+        features = st.multiselect("Input features", options, default=list(options[:1 if one_d else 2]),
+                                  key=f"train_features_{'1d' if one_d else '2d'}", bind="query-params")
         if not features:
             notes.append("No input feature chosen: the network needs at least one, so it sees the raw coordinates.")
-            features = list(options[:1 if dataset in REGRESSION else 2])
+            features = list(options[:1 if one_d else 2])
         st.header("Network")
         depth = st.slider("Hidden layers", 1, MAX_DEPTH, 2, key="train_depth", bind="query-params")
         width = st.slider("Units per layer", 1, MAX_WIDTH, 8, key="train_width", bind="query-params")
@@ -97,7 +121,7 @@ def controls_section() -> dict:
     used = set(OPTIMIZERS[optimizer].hyperparameters)
     hyper = {"lr": float(lr), "momentum": float(momentum), "beta1": float(beta1), "beta2": float(beta2), "eps": float(eps),
              "weight_decay": float(weight_decay)}
-    return {"dataset": dataset, "n_points": int(n_points), "noise": float(noise), "features": tuple(features),
+    return {"dataset": dataset, "own": fingerprint, "n_points": int(n_points), "noise": float(noise), "features": tuple(features),
             "widths": widths, "activation": activation, "scheme": scheme, "optimizer": optimizer,
             "hyper": tuple(sorted(hyper.items())), "used": used, "batch": int(batch), "epochs": epochs,
             "stop": float(stop) if stop > 0 else -math.inf, "seed": seed}
@@ -106,8 +130,12 @@ def controls_section() -> dict:
 def run_section(c: dict) -> dict:
     """Train (cached by every setting); say why a run stopped."""
     with st.spinner("Training..."):
-        result = training_run(c["dataset"], c["n_points"], c["noise"], 0, c["features"], c["widths"], c["activation"],
-                              c["scheme"], c["optimizer"], c["hyper"], c["batch"], c["epochs"], c["stop"], c["seed"])
+        if c["own"]:
+            result = own_training_run(c["own"], c["features"], c["widths"], c["activation"], c["scheme"], c["optimizer"],
+                                      c["hyper"], c["batch"], c["epochs"], c["stop"], c["seed"])
+        else:
+            result = training_run(c["dataset"], c["n_points"], c["noise"], 0, c["features"], c["widths"], c["activation"],
+                                  c["scheme"], c["optimizer"], c["hyper"], c["batch"], c["epochs"], c["stop"], c["seed"])
     if result["status"] in (1, 2, 3):
         st.error(f"The run diverged and was stopped: {result['message']}. The charts end at the last good snapshot "
                  f"(epoch {int(result['epochs'][-1])}). Lower the learning rate.", icon=":material/error:")
@@ -144,7 +172,7 @@ def diagram_section(c: dict, result: dict) -> None:
         epoch = epochs[0]
     snapshot = epochs.index(epoch) if epoch in epochs else len(epochs) - 1
     run_key = tuple(sorted((k, v) for k, v in c.items() if k != "used"))
-    st.plotly_chart(network_diagram(run_key, snapshot, presentation_on(), result), key="train_diagram")
+    st.plotly_chart(network_diagram(run_key, snapshot, presentation_on(), result, private=bool(c["own"])), key="train_diagram")
     st.caption("Each square is one unit: its output over the whole input plane (for 1-D data, over the line), blue where "
                "it is positive and orange where negative, scaled to the unit's own largest value (white: zero, so a dead "
                "ReLU is blank). The first column holds the input features, the last the network's output. Lines are the "

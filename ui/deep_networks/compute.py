@@ -122,11 +122,42 @@ def numpy_outputs(architecture, params, inputs) -> np.ndarray:
 def training_run(dataset: str, n_points: int, noise: float, data_seed: int, features: tuple, widths: tuple,
                  activation: str, weight_scheme: str, optimizer: str, hyper: tuple, batch_size: int, epochs: int,
                  stop_test_loss: float, seed: int) -> dict:
-    """One network trained by ``networks.train``; snapshots, the output over the input plane at each
-    snapshot (NumPy), the final test confusion matrix and per-layer summaries, as plain arrays."""
+    """One network trained by ``networks.train`` on a built-in dataset (``trained`` says what comes back)."""
+    return trained(make_dataset(dataset, n_points, noise, data_seed, features), widths, activation, weight_scheme,
+                   optimizer, hyper, batch_size, epochs, stop_test_loss, seed)
+
+
+OWN_DATA = "own"  # the Training page's dataset key for the user's own CSV
+
+
+def own_training_run(fingerprint: str, features: tuple, widths: tuple, activation: str, weight_scheme: str,
+                     optimizer: str, hyper: tuple, batch_size: int, epochs: int, stop_test_loss: float, seed: int) -> dict:
+    """The same run on the user's own rows, which only this session holds (``ui.compute.check_owned``
+    refuses any other session before a cache is consulted); cached in the session only."""
+    from ui.compute import check_owned
+
+    check_owned((("user_data", fingerprint),))
+    return _own_training_run(fingerprint, features, widths, activation, weight_scheme, optimizer, hyper, batch_size,
+                             epochs, stop_test_loss, seed)
+
+
+@st.cache_data(scope="session", max_entries=4, show_spinner=False)
+def _own_training_run(fingerprint, features, widths, activation, weight_scheme, optimizer, hyper, batch_size, epochs,
+                      stop_test_loss, seed) -> dict:
+    from networks.datasets import dataset_from_rows
+    from ui.compute import USER_DATA
+
+    rows = st.session_state[USER_DATA][fingerprint]
+    data = dataset_from_rows(rows.values, rows.kind, features, seed=0)
+    return trained(data, widths, activation, weight_scheme, optimizer, hyper, batch_size, epochs, stop_test_loss, seed)
+
+
+def trained(data, widths: tuple, activation: str, weight_scheme: str, optimizer: str, hyper: tuple, batch_size: int,
+            epochs: int, stop_test_loss: float, seed: int) -> dict:
+    """One network trained by ``networks.train`` on ``data``; snapshots, the output over the input plane at
+    each snapshot (NumPy), the final test confusion matrix and per-layer summaries, as plain arrays."""
     from networks.datasets import TEST, feature_columns, grid_points
 
-    data = make_dataset(dataset, n_points, noise, data_seed, features)
     architecture = mlp(data.n_inputs, widths, activation, data.task)
     settings = TrainSettings(optimizer=optimizer, batch_size=int(batch_size), epochs=int(epochs),
                              snapshot_every=training_snapshot_every(epochs), weight_scheme=weight_scheme,
@@ -284,11 +315,18 @@ def deep_relu_vs_sigmoid(lr: float, epochs: int) -> dict:
     return out
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def network_diagram(run_key: tuple, snapshot: int, present: bool, _result: dict) -> dict:
-    """The diagram's figure for one run (``run_key``: every setting of ``training_run``) at one snapshot,
-    cached: ~40-120 kB per entry."""
+def _network_diagram(run_key: tuple, snapshot: int, present: bool, _result: dict) -> dict:
     from ui.deep_networks.charts import network_diagram_figure
 
     return network_diagram_figure(diagram_tiles(_result, snapshot), _result["task"] == "classification")
+
+
+_shared_diagram = st.cache_data(max_entries=32, show_spinner=False)(_network_diagram)  # ~40-120 kB per entry
+_private_diagram = st.cache_data(max_entries=4, show_spinner=False, scope="session")(_network_diagram)
+
+
+def network_diagram(run_key: tuple, snapshot: int, present: bool, result: dict, private: bool = False) -> dict:
+    """The diagram's figure for one run (``run_key``: every setting of the run) at one snapshot, cached;
+    ``private``: drawn from the user's own rows, so cached in this session only."""
+    return (_private_diagram if private else _shared_diagram)(run_key, snapshot, present, result)
 
