@@ -118,7 +118,7 @@ def numpy_outputs(architecture, params, inputs) -> np.ndarray:
     return _sigmoid(s) if architecture.task == "classification" else s
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=16, max_size="48MB", show_spinner=False)  # 0.67 MB at the defaults, 8 MB for 8 x 64 on 2,000 points
 def training_run(dataset: str, n_points: int, noise: float, data_seed: int, features: tuple, widths: tuple,
                  activation: str, weight_scheme: str, optimizer: str, hyper: tuple, batch_size: int, epochs: int,
                  stop_test_loss: float, seed: int) -> dict:
