@@ -18,6 +18,7 @@ import functools
 import json
 
 import numpy as np
+import plotly.colors
 import plotly.graph_objects as go
 
 from analysis.curvature import Curvature
@@ -25,6 +26,10 @@ from landscapes.base import Landscape
 from ui.theme import CRITICAL_POINT_SYMBOLS, SEQUENCE, optimizer_color, optimizer_dash, presentation_on, sizes
 
 CLICK_GRID = 36  # the invisible marker grid that turns a click on a map into a start point
+
+#: plotly.py's Viridis stops, as a go.Figure writes them: every map of the app uses these (the bare name
+#: "Viridis" would be drawn with plotly.js's own, finer scale, a slightly different picture).
+VIRIDIS = [[i / (len(plotly.colors.sequential.Viridis) - 1), c] for i, c in enumerate(plotly.colors.sequential.Viridis)]
 
 
 @functools.lru_cache(maxsize=None)
@@ -161,7 +166,7 @@ def contour_trace(landscape: Landscape, grid) -> dict:
     xs, ys, Z = grid
     values, label = contour_values(landscape, np.asarray(Z))
     return {
-        "type": "contour", "x": np.asarray(xs), "y": np.asarray(ys), "z": np.asarray(values), "colorscale": "Viridis",
+        "type": "contour", "x": np.asarray(xs), "y": np.asarray(ys), "z": np.asarray(values), "colorscale": VIRIDIS,
         "ncontours": 30, "opacity": 0.85, "contours": {"showlines": True},
         "line": {"width": 0.5, "color": "rgba(255,255,255,0.35)"},
         "colorbar": {"title": {"text": label, "side": "right"}, "thickness": 14},
@@ -301,7 +306,7 @@ def surface_base(landscape: Landscape, grid, height: int = 560) -> tuple[dict, o
     values = transform(Z)
     z_low, z_high = float(np.nanmin(values)), float(np.nanmax(values))
     fig = new_figure([{"type": "surface", "x": np.asarray(xs), "y": np.asarray(ys), "z": np.asarray(values),
-                       "colorscale": "Viridis", "opacity": 0.9, "showscale": False, "name": "loss",
+                       "colorscale": VIRIDIS, "opacity": 0.9, "showscale": False, "name": "loss",
                        "contours": {"z": {"show": True, "usecolormap": True, "project": {"z": True}}}}])
     s = sizes()
     (x0, x1), (y0, y1) = landscape.domain

@@ -21,7 +21,6 @@ import inspect
 
 import numpy as np
 import streamlit as st
-from plotly.colors import sequential as _sequential
 
 from analysis import conditioning as cond
 from analysis import normalization as norm
@@ -41,16 +40,10 @@ def _encoded(fig: dict) -> dict:
     return charts.encode_arrays(fig)
 
 
-#: Plotly's Viridis as ``go.Contour`` spelled it out (the name alone would be plotly.js's own, finer scale).
-VIRIDIS = [[i / (len(_sequential.Viridis) - 1), c] for i, c in enumerate(_sequential.Viridis)]
-
-
 def _contour_float32(fig: dict) -> dict:
-    """The map's contour grid as float32 (half the bytes to hash and send; colours need no more), coloured
-    with plotly.py's Viridis as the go.Figures were."""
+    """The map's contour grid as float32 (half the bytes to hash and send; colours need no more)."""
     first = fig["data"][0]
-    first = {**first, "z": np.asarray(first["z"], dtype=np.float32),
-             **({"colorscale": VIRIDIS} if first.get("colorscale") == "Viridis" else {})}
+    first = {**first, "z": np.asarray(first["z"], dtype=np.float32)}
     return {**fig, "data": [first, *fig["data"][1:]]}
 
 

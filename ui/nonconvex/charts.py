@@ -54,16 +54,15 @@ def _discrete_colorscale(colors: list[str]) -> list:
 
 
 def contour_figure(landscape: Landscape, grid, title: str | None = None, height: int = 560) -> dict:
-    """``ui.charts.contour_map`` as a dict, with plotly.py's Viridis stops as the go.Figure it replaces wrote them."""
-    fig = contour_map(landscape, grid, title, height=height, as_dict=True)
-    return {**fig, "data": [{**fig["data"][0], "colorscale": scale("Viridis")}, *fig["data"][1:]]}
+    """``ui.charts.contour_map`` as a dict."""
+    return contour_map(landscape, grid, title, height=height, as_dict=True)
 
 
 def surface_figure(landscape: Landscape, grid, height: int = 560) -> dict:
-    """``ui.charts.surface_figure`` without paths, as a dict, with plotly.py's Viridis stops."""
+    """``ui.charts.surface_figure`` without paths, as a dict."""
     fig = surface_base(landscape, grid, height)[0]
     layout = {k: v for k, v in fig["layout"].items() if not (k == "title" and not v)}  # go.Figure drops an empty title
-    return {"layout": layout, "data": [{**fig["data"][0], "colorscale": scale("Viridis")}, *fig["data"][1:]]}
+    return {"layout": layout, "data": fig["data"]}
 
 
 def basin_figure(basin: BasinMap, landscape: Landscape, color_by: str = "minimum", title: str | None = None,
