@@ -79,3 +79,15 @@ def load_preset(at: AppTest, presets: dict, name: str) -> None:
     ok(at)
     for key, value in presets[name].values.items():
         assert widget(at, key).value == value, key
+
+
+def fresh_caches() -> None:
+    """Empty Streamlit's caches, as on a fresh server: the next page run computes, and so compiles or
+    reuses, every program it needs. A no-recompile test calls this before loading its page. Without it,
+    results cached by an earlier test skip the programs at load, and in a long suite those programs may
+    have left the bounded table (programs.py) meanwhile: the first slider move would then compile them
+    again, though a server that had just drawn the page would not."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()

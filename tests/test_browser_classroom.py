@@ -377,7 +377,15 @@ def test_the_batch_size_follows_the_dataset_size_into_the_link(server, new_page,
         expected = {"Dataset size": n, "Batch size": str(BATCH_DEFAULTS[prefix] + int(b)) if b.startswith("+") else b}
         shown = press(page, label, key, times, expected)
         assert shown == expected, f"after {label} {key} x{times}: {shown}, expected {expected}"
-    figure, link = wait_for_stable_figure(page), page.url
+    figure = wait_for_stable_figure(page)
+    # The browser writes a moved slider into the URL when its run's messages arrive: on a loaded machine the
+    # address bar can lag the slider. Wait (bounded) for the shown N to be in the link, or for N to be at its
+    # default (64, left out of links); a link that never gets it still fails below.
+    n_key = f"{prefix}_n="
+    deadline = time.time() + 30
+    while time.time() < deadline and shown["Dataset size"] != "64" and f"{n_key}{shown['Dataset size']}" not in page.url:
+        time.sleep(0.5)
+    link = page.url
 
     other = new_page()
     load(other, link, info)

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 import programs
 from tests.apptest_helpers import (
     array,
+    fresh_caches,
     challenge_verdict,
     load_preset,
     ok,
@@ -105,6 +106,7 @@ MOVES = [  # (key, value, title of a figure that must change)
 
 def test_initialization_every_widget_moves_its_chart_and_compiles_nothing_new(init_page):
     at = init_page
+    fresh_caches()
     at.switch_page(INIT).run()
     ok(at)
     compiled = programs.program_stats()["compiled"]  # the symmetry runs' one program exists after the first run
@@ -224,6 +226,7 @@ TRAIN_SHAPES = [
 
 def test_training_every_widget_and_no_new_program_for_traced_sliders(init_page):
     at = init_page
+    fresh_caches()
     at.switch_page(TRAIN).run()
     ok(at)
     compiled = programs.program_stats()["compiled"]
@@ -378,6 +381,7 @@ ACT_MOVES = [("act_gain", 2.0, "Saturated outputs per layer"), ("act_lr", 0.05, 
 
 def test_activations_every_widget_and_no_new_program(init_page):
     at = init_page
+    fresh_caches()
     at.switch_page(ACT).run()
     ok(at)
     compiled = programs.program_stats()["compiled"]
@@ -423,8 +427,6 @@ def test_activations_presets_and_challenge(init_page):
 def test_training_on_your_own_csv_stays_in_the_session():
     """A pasted CSV of (x1, x2, label) is what the network learns: the page's numbers equal a run of
     networks.train on dataset_from_rows of the same rows; another session is refused those rows."""
-    import numpy as np
-
     from landscapes.user_data import parse_csv, sample_csv
     from networks import TrainSettings, mlp, train
     from networks.datasets import TEST, dataset_from_rows

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from analysis import gradient_noise, schedules_study
 from optimizers.engine import TRACE_COUNTS
+from tests.apptest_helpers import fresh_caches
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,6 +57,7 @@ def compiled() -> tuple:
 
 
 def test_minibatches_page(app):
+    fresh_caches()
     app.switch_page("pages/stochastic/minibatches.py").run()
     ok(app)
     figs = figures(app)
@@ -101,6 +103,7 @@ def test_minibatches_page_divergence_other_data_and_clamps(app):
 
 
 def test_schedules_page(app):
+    fresh_caches()
     app.switch_page("pages/stochastic/schedules.py").run()
     ok(app)
     figs = figures(app)
