@@ -33,6 +33,12 @@ PAGES = [
     PageInfo("pages/deep_networks/initialization.py", "Initialization", ":material/grain:", "Deep-network lab", "initialization"),
     PageInfo("pages/deep_networks/training.py", "Training a network", ":material/model_training:", "Deep-network lab", "training"),
     PageInfo("pages/deep_networks/activations.py", "Activations", ":material/show_chart:", "Deep-network lab", "activations"),
+    PageInfo("pages/deep_networks/normalization_and_skips.py", "Normalization and skip connections", ":material/stacked_line_chart:", "Deep-network lab", "normalization_and_skips"),
+    PageInfo("pages/deep_networks/network_hessian.py", "The Hessian of a network", ":material/grid_on:", "Deep-network lab", "network_hessian"),
+    PageInfo("pages/deep_networks/regularization.py", "Early stopping and weight decay", ":material/timer:", "Deep-network lab", "regularization"),
+    PageInfo("pages/deep_networks/dropout.py", "Dropout", ":material/scatter_plot:", "Deep-network lab", "dropout"),
+    PageInfo("pages/deep_networks/what_we_optimize.py", "0-1 loss vs log-likelihood", ":material/flag:", "Deep-network lab", "what_we_optimize"),
+    PageInfo("pages/deep_networks/data_order.py", "Order of the data", ":material/sort:", "Deep-network lab", "data_order"),
 ]
 
 
