@@ -283,3 +283,27 @@ def start_controls(landscape_key: str, default_start, domain) -> tuple[float, fl
                             key=f"start_y_{landscape_key}", bind="query-params")
     return float(x), float(y)
 
+
+
+def clicked_point(chart_key: str) -> tuple[float, float] | None:
+    """The (x, y) of the point the user clicked on the chart ``chart_key``, read inside its callback."""
+    state = st.session_state.get(chart_key) or {}
+    points = (state.get("selection") or {}).get("points") or []
+    if not points or "x" not in points[0] or "y" not in points[0]:
+        return None
+    return float(points[0]["x"]), float(points[0]["y"])
+
+
+def clickable_chart(figure, key: str, on_point, **kwargs):
+    """A Plotly chart whose click calls ``on_point(x, y)`` before the page reruns.
+
+    The one way a click on a map sets controls here: the callback runs before the script, so it may
+    write the values of widgets the page draws later (a start point, a cell's settings), and it runs
+    once per new click (a selection that stays on the chart does not fire it again). Clicks land on
+    scatter markers (contour and heatmap traces return no points: see ``ui.charts`` click grids)."""
+    def picked() -> None:
+        point = clicked_point(key)
+        if point is not None:
+            on_point(*point)
+
+    return st.plotly_chart(figure, key=key, on_select=picked, selection_mode="points", **kwargs)

@@ -10,7 +10,7 @@ from analysis import theory
 from ui.curvature import charts as cc
 from ui.curvature.compute import gd_views, momentum_views, rate_map_views
 from ui.curvature.conditioning_presets import CHALLENGES, CONTROLLED_KEYS, MOMENTUM_CHALLENGES, PRESETS
-from ui.controls import LEARNING_RATES, fmt, log_slider, log_values
+from ui.controls import LEARNING_RATES, clickable_chart, fmt, log_slider, log_values
 from ui.presets import challenge_box, preset_picker, show_challenge_result
 from ui.theme import presentation_on
 from ui.urlstate import LABELS
@@ -31,12 +31,6 @@ LABELS.update({"cond_form": FORMS.get, "cond_lr_rule": RULES.get,
 
 st.title("Conditioning")
 preset_picker(PRESETS, CONTROLLED_KEYS, key="preset")
-
-# A click on the rate map (handled at the bottom) chooses the momentum run shown above it.
-pending = st.session_state.pop("cond_pending_momentum", None)
-if pending is not None:
-    st.session_state["cond_mom_optimal"] = False
-    st.session_state["cond_mom_lr"], st.session_state["cond_mom_beta"] = pending
 
 with st.sidebar:
     challenge = challenge_box(CHALLENGES, CONTROLLED_KEYS, key="challenge")
@@ -193,12 +187,13 @@ with st.spinner(f"Running {side * side} trajectories..."):
 rate_fig = map_view["figure"]
 if not use_optimal:  # the cell the charts above show, drawn last
     rate_fig = {"data": [*rate_fig["data"], cc.selected_cell_trace((float(mom_lr), float(mom_beta)))], "layout": rate_fig["layout"]}
-event = st.plotly_chart(rate_fig, key="cond_rate_map", on_select="rerun", selection_mode="points")
+
+
+def run_this_cell(lr: float, beta: float) -> None:
+    """A click on a cell of the rate map shows that (lr, beta)'s momentum run in the charts above."""
+    st.session_state["cond_mom_optimal"] = False
+    st.session_state["cond_mom_lr"], st.session_state["cond_mom_beta"] = lr, beta
+
+
+clickable_chart(rate_fig, "cond_rate_map", run_this_cell)
 st.caption(map_view["caption"])
-points = (event or {}).get("selection", {}).get("points", []) if event else []
-if points:
-    click = (float(points[0]["x"]), float(points[0]["y"]))
-    if st.session_state.get("cond_last_click") != click:
-        st.session_state["cond_last_click"] = click
-        st.session_state["cond_pending_momentum"] = click
-        st.rerun()

@@ -9,7 +9,7 @@ from analysis import second_order as so
 from analysis import second_order_cost as cost
 from optimizers import OPTIMIZERS
 from ui.curvature.compute import METHOD_NAMES, cost_views, method_source, newton_step, scene_views
-from ui.controls import LEARNING_RATES, log_slider, log_values
+from ui.controls import LEARNING_RATES, clickable_chart, log_slider, log_values
 from ui.presets import challenge_box, preset_picker, show_challenge_result
 from ui.curvature.second_order_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
 from ui.theme import presentation_on
@@ -24,11 +24,6 @@ LABELS["newton_methods"] = NAMES.get
 
 st.title("Second-order methods")
 preset_picker(PRESETS, CONTROLLED_KEYS, key="preset")
-
-pending = st.session_state.pop("newton_pending_start", None)
-if pending is not None:
-    scene_key, x, y = pending
-    st.session_state[f"newton_start_x_{scene_key}"], st.session_state[f"newton_start_y_{scene_key}"] = x, y
 
 with st.sidebar:
     challenge = challenge_box(CHALLENGES, CONTROLLED_KEYS, key="challenge")
@@ -96,9 +91,14 @@ if challenge is not None:
         "scene": scene_key, "start": start, "landscape": landscape, "newton_lr": float(newton_lr),
         "damping": float(damping), "steps": int(steps)}))
 
+def start_here(x: float, y: float) -> None:
+    """A click on the map starts the methods at that point (of the scene it was made on)."""
+    st.session_state[f"newton_start_x_{scene_key}"], st.session_state[f"newton_start_y_{scene_key}"] = round(x, 3), round(y, 3)
+
+
 left, right = st.columns([1.1, 1])
 with left:
-    event = st.plotly_chart(views["map"], key="newton_map", on_select="rerun", selection_mode="points")
+    clickable_chart(views["map"], "newton_map", start_here)
     if views["reach"] < 1.0:
         landing = step.landing
         st.caption(f"The first Newton step leaves the map: it lands at ({landing[0]:.4g}, {landing[1]:.4g}).")
@@ -106,14 +106,6 @@ with right:
     st.plotly_chart(views["loss"], key="newton_loss")
     st.plotly_chart(views["grad"], key="newton_grad")
     st.caption("Colours and dashes as in the map's legend.")
-
-points = (event or {}).get("selection", {}).get("points", []) if event else []
-if points:
-    click = (round(float(points[0]["x"]), 3), round(float(points[0]["y"]), 3))
-    if st.session_state.get("newton_last_click") != click:
-        st.session_state["newton_last_click"] = click
-        st.session_state["newton_pending_start"] = (scene_key, click[0], click[1])
-        st.rerun()
 
 st.dataframe(pd.DataFrame(views["rows"]), hide_index=True, width="stretch")
 st.caption("Reaching a zero gradient is not the same as reaching a minimum: check the type of the end point.")

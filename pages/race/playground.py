@@ -11,19 +11,13 @@ from ui.race.race_gif import race_gif
 from ui.scrubber import scrubber, step_from_link
 from ui.theme import chart_config, presentation_on
 from ui.compute import is_private, landscape_from, map_layers, optimizer_source, race_animation, race_views
-from ui.controls import landscape_picker, optimizer_picker, run_settings_controls, start_controls
+from ui.controls import clickable_chart, landscape_picker, optimizer_picker, run_settings_controls, start_controls
 from ui.race.playground_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
 from ui.presets import challenge_box, preset_picker, show_challenge_result
 from ui.urlstate import share_box, write_to_link
 
 st.title("Optimizer playground")
 preset_picker(PRESETS, CONTROLLED_KEYS, key="preset")
-
-# A click on the map (handled below) stores a new start; apply it before the start inputs exist.
-pending = st.session_state.pop("pending_start", None)
-if pending is not None:
-    key, x, y = pending
-    st.session_state[f"start_x_{key}"], st.session_state[f"start_y_{key}"] = x, y
 
 with st.sidebar:
     challenge = challenge_box(CHALLENGES, CONTROLLED_KEYS, key="challenge")
@@ -97,20 +91,17 @@ scrubber(
     surface={"path": [len(surface["data"]) + k for k in range(len(order))]},
 )
 
+def start_here(x: float, y: float) -> None:
+    """A click on the map starts the race at that point (of the landscape it was made on)."""
+    st.session_state[f"start_x_{landscape_key}"], st.session_state[f"start_y_{landscape_key}"] = round(x, 3), round(y, 3)
+
+
 left, right = st.columns([1.1, 1])
 with left:
-    event = st.plotly_chart(contour_fig, key="contour", on_select="rerun", selection_mode="points", config=chart_config())
+    clickable_chart(contour_fig, "contour", start_here, config=chart_config())
     st.caption("Click anywhere on the map to start the race there. Eigenvector bars: solid = curving up, dashed = curving down.")
 with right:
     st.plotly_chart(surface_fig, key="surface", config=chart_config())
-
-points = (event or {}).get("selection", {}).get("points", []) if event else []
-if points:
-    click = (round(float(points[0]["x"]), 3), round(float(points[0]["y"]), 3))
-    if st.session_state.get("last_click") != click:
-        st.session_state["last_click"] = click
-        st.session_state["pending_start"] = (landscape_key, click[0], click[1])
-        st.rerun()
 
 
 def at_step(figure: dict) -> dict:
