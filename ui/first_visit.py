@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import runpy
 
-from ui.navigation import PAGES, ROOT
+from ui.navigation import ROOT, available_pages
 
 ENTRY = '''"""Entry for the first visit to /{url_path} after a server start (see ui/first_visit.py); the page
 itself is {path}."""
@@ -29,8 +29,8 @@ def entry_script(url_path: str, path: str) -> str:
 
 
 def expected_entries() -> dict[str, str]:
-    """{pages/<url path>.py: its text} for every page with its own URL."""
-    return {f"pages/{p.url_path}.py": entry_script(p.url_path, p.path) for p in PAGES if p.url_path}
+    """{pages/<url path>.py: its text} for every page with its own URL (whose script exists)."""
+    return {f"pages/{p.url_path}.py": entry_script(p.url_path, p.path) for p in available_pages() if p.url_path}
 
 
 def write_entries() -> None:
