@@ -1,0 +1,169 @@
+"""Early stopping and weight decay: the patience rule on a noisy dataset and what the validation points
+cost, early stopping as a prior near the start (gradient descent against ridge), and an L2 penalty
+under Adam against AdamW's decoupled decay."""
+
+import numpy as np
+import streamlit as st
+
+from networks.early_stopping import early_stop, hold_out_cost
+from networks.model import n_params
+from ui.controls import LEARNING_RATES, fmt, log_slider
+from ui.deep_networks import regularization_charts as rc
+from ui.deep_networks import regularization_compute as comp
+from ui.deep_networks.regularization_presets import (
+    CHALLENGES,
+    CONTROLLED_KEYS,
+    DECAY_STRENGTHS,
+    GD_STEPS,
+    PRESETS,
+    RIDGE_LRS,
+    STARTS,
+)
+from ui.presets import challenge_box, preset_picker, show_challenge_result
+from ui.urlstate import LABELS
+
+LABELS.update({"reg_ridge_lr": fmt, "reg_start": STARTS.get, "reg_strength": fmt})
+
+
+def early_stopping_section() -> dict:
+    st.header("Early stopping")
+    w = comp.EARLY_WIDTHS
+    st.markdown(
+        f"A network far larger than the data needs ({len(w)} tanh layers of {w[0]} units, "
+        f"{n_params(comp.early_architecture()):,} parameters) "
+        "learns a noisy 1-D curve with Adam. The points are split 70 / 15 / 15: the network trains on the first part; "
+        "after every epoch the validation loss is measured, and the test points are kept aside to judge the result. "
+        "The patience rule stops training once the validation loss has not reached a new low for *patience* epochs, and "
+        "returns the parameters of the best epoch seen."
+    )
+    c = st.columns(5)
+    n_points = c[0].slider("Points", 60, 128, 128, 4, key="reg_points", bind="query-params",
+                           help="Split 70 / 15 / 15 into train, validation and test.")
+    noise = c[1].slider("Noise σ", 0.1, 1.0, 0.5, 0.1, key="reg_noise", bind="query-params")
+    with c[2]:
+        lr = log_slider("Learning rate η (Adam)", "reg_lr", LEARNING_RATES, 0.01)
+    patience = c[3].slider("Patience (epochs)", 0, 60, 10, key="reg_patience", bind="query-params")
+    seed = int(c[4].number_input("Seed", 0, 10_000, 0, key="reg_seed", bind="query-params"))
+    with st.spinner(f"Training {2 * comp.EARLY_SEEDS} networks for {comp.EARLY_EPOCHS} epochs..."):
+        runs = comp.early_stopping_runs(int(n_points), float(noise), float(lr), seed)
+    valid = int(runs["valid"][0])
+    if runs["status"][0] in (1, 2, 3):
+        st.error(f"The first seed's run diverged and was stopped: {runs['messages'][0]}. The curves end at epoch "
+                 f"{int(runs['epochs'][valid - 1])}; lower the learning rate.", icon=":material/error:")
+    loss = runs["loss"][0, :valid]
+    rule = early_stop(loss[:, 1], int(patience))
+    end = valid - 1
+    left, right = st.columns(2)
+    with left:
+        st.plotly_chart(rc.early_curves_figure(runs["epochs"][:valid], loss, rule.best_epoch, rule.stop_epoch, rule.triggered),
+                        key="reg_curves")
+    fits = comp.fits_at(int(n_points), float(noise), float(lr), seed, (rule.best_epoch, end))
+    with right:
+        st.plotly_chart(rc.early_fit_figure(runs["points"], runs["targets"], runs["split"], fits["x"],
+                                            {f"restored (epoch {rule.best_epoch})": fits["fits"][0],
+                                             f"trained to the end (epoch {end})": fits["fits"][1]}), key="reg_fit")
+    m = st.columns(4)
+    m[0].metric("Training stops at epoch", f"{rule.stop_epoch}" if rule.triggered else f"{end} (never triggered)",
+                help="The first epoch that is more than 'patience' epochs after the best validation loss so far.")
+    m[1].metric("Restored parameters: epoch", f"{rule.best_epoch}",
+                help="The first epoch with the lowest validation loss among the epochs run.")
+    m[2].metric("Test loss, restored", f"{loss[rule.best_epoch, 2]:.4f}",
+                delta=f"{loss[rule.best_epoch, 2] - loss[end, 2]:+.4f} vs the end", delta_color="inverse")
+    m[3].metric("Test loss, trained to the end", f"{loss[end, 2]:.4f}")
+    st.caption(f"Noise variance σ² = {noise ** 2:.2f} is the smallest mean squared error any function can reach on new points. "
+               f"Epochs saved by stopping: {end - rule.stop_epoch} of {end}. Training loss at the restored epoch "
+               f"{loss[rule.best_epoch, 0]:.4f}, at the end {loss[end, 0]:.4f}: it keeps falling while the network fits the noise.")
+    return {"rule": rule, "loss": loss, "end": end, "runs": runs, "patience": int(patience), "noise": float(noise)}
+
+
+def hold_out_section(early: dict) -> dict:
+    st.subheader("What early stopping costs: the validation points")
+    runs = early["runs"]
+    counts = runs["counts"]
+    st.markdown(
+        f"The validation points ({counts[1]} of {counts.sum()}) are not used to fit the parameters. Is that a loss? The "
+        f"same network, with the same {comp.EARLY_SEEDS} seeds, is trained again on train + validation "
+        f"({counts[0] + counts[1]} points) for exactly the number of epochs each seed's early stopping chose, and "
+        "tested on the same test points."
+    )
+    ok = (runs["status"] == 0) & (runs["retrained_valid"] == len(runs["epochs"]))
+    if not ok.all():
+        st.warning(f"{int((~ok).sum())} of the {comp.EARLY_SEEDS} seeds diverged in one of the two trainings; they are left "
+                   "out of the comparison.", icon=":material/warning:")
+    if not ok.any():
+        return {"cost": None}
+    cost = hold_out_cost(runs["loss"][ok], runs["retrained_loss"][ok], early["patience"])
+    columns = {"early-stopped (train only, restored)": cost.early_stopped_test,
+               "train + validation, as many epochs": cost.retrained_test,
+               "train only, to the end": cost.end_of_run_test}
+    st.plotly_chart(rc.hold_out_figure(runs["seeds"][ok], columns), key="reg_hold_out")
+    better = int(np.sum(cost.retrained_test < cost.early_stopped_test))
+    m = st.columns(3)
+    m[0].metric("Mean test loss, early-stopped", f"{cost.early_stopped_test.mean():.4f}")
+    m[1].metric("Mean test loss, train + validation", f"{cost.retrained_test.mean():.4f}",
+                delta=f"{cost.retrained_test.mean() - cost.early_stopped_test.mean():+.4f}", delta_color="inverse")
+    m[2].metric("Seeds where the larger training set wins", f"{better} of {len(cost.best_epochs)}")
+    st.caption("Restored epochs per seed: " + ", ".join(str(int(e)) for e in cost.best_epochs) + ". With so few test points "
+               "the differences are noisy; move the seed to see how much.")
+    return {"cost": cost, "better": better}
+
+
+def ridge_section() -> dict:
+    st.header("Early stopping is like a prior near the start")
+    st.markdown(
+        "Take the simplest case: a linear model with two weights and the mean squared error, L(w) = ‖Xw − y‖² / 2n, whose "
+        "Hessian H = XᵀX/n has eigenvalues s₁ ≤ s₂. Gradient descent with step η from w₀ moves, along each eigenvector, "
+        "the share 1 − (1 − ηsᵢ)ᵗ of the way to the least-squares solution w*. Ridge regression with a penalty "
+        "(λ/2)‖w − w₀‖² moves the share sᵢ/(sᵢ + λ). With λ = 1/(ηt) both are close to ηsᵢt when it is small (the "
+        "direction has barely left w₀) and close to 1 when it is large (converged): stopping at step t keeps the flat "
+        "directions near the start, like a penalty of strength 1/(ηt). Starting near zero and stopping early therefore "
+        "acts like L2 regularization."
+    )
+    c = st.columns(4)
+    correlation = c[0].slider("Correlation of the two inputs", 0.0, 0.98, 0.9, 0.02, key="reg_corr", bind="query-params",
+                              help="Eigenvalues of XᵀX/n are about 1 ± correlation: a strong correlation makes one direction flat.")
+    lr = c[1].select_slider("Step η", RIDGE_LRS, 0.1, key="reg_ridge_lr", format_func=fmt, bind="query-params")
+    steps = c[2].select_slider("Steps T", GD_STEPS, 200, key="reg_steps", bind="query-params")
+    start_key = c[3].selectbox("Start w₀", list(STARTS), key="reg_start", format_func=STARTS.get, bind="query-params")
+    start = (0.0, 0.0) if start_key == "origin" else (-1.0, 2.0)
+    result = comp.ridge_correspondence(float(correlation), 0.5, float(lr), int(steps), start, 0)
+    s = result["eigenvalues"]
+    if not result["converges"]:
+        st.error(f"η·s₂ = {lr * s[1]:.2f} ≥ 2: gradient descent diverges along the steep direction (each step multiplies "
+                 f"its distance by |1 − ηs₂| = {abs(1 - lr * s[1]):.2f}). There is no ridge solution it stays close to; "
+                 "lower η.", icon=":material/error:")
+        return {"result": result, "converges": False}
+    marked = sorted({int(t) for t in np.unique(np.geomspace(1, steps, 6).astype(int))})
+    left, right = st.columns([1.1, 1])
+    with left:
+        st.plotly_chart(rc.ridge_plane_figure(result, marked), key="reg_plane")
+    with right:
+        st.plotly_chart(rc.filter_figure(result), key="reg_filters")
+    worst = int(np.argmax(result["distance"]))
+    m = st.columns(4)
+    m[0].metric("Eigenvalues s₁, s₂", f"{s[0]:.3g}, {s[1]:.3g}")
+    m[1].metric("ηs₂ (steep direction)", f"{lr * s[1]:.3g}")
+    m[2].metric("Largest relative distance", f"{result['distance'][worst]:.3f}", help=f"At t = {worst}.")
+    m[3].metric("At t = T", f"{result['distance'][-1]:.3f}")
+    if result["bound_holds"]:
+        st.caption(f"Tolerance: with ηs ≤ ½ in both directions, the two shares differ by at most 1/(1+x) − e^(−x(1+ηs)), "
+                   f"x = ηst (≥ 0, and GD is always the further along), so the weights differ by at most that times "
+                   f"‖w* − w₀‖: here at most {result['bound'].max():.3f}, measured {result['distance'].max():.3f}. The "
+                   "agreement is close for x ≪ 1 and x ≫ 1 and worst near x ≈ 2.5, where the small-step limit of the gap is "
+                   "0.204 (1 − e^(−x) against x/(1+x)).")
+    else:
+        st.caption(f"ηs₂ = {lr * s[1]:.2f} > ½: a large step makes the two shares differ more (at ηs = 1 one GD step lands "
+                   "on w* in that direction while ridge with λ = 1/η goes only halfway). The stated bound needs ηs ≤ ½.")
+    return {"result": result, "converges": True, "lr": float(lr)}
+
+
+st.title("Early stopping and weight decay")
+preset_picker(PRESETS, CONTROLLED_KEYS, key="preset")
+with st.sidebar:
+    challenge = challenge_box(CHALLENGES, CONTROLLED_KEYS, key="challenge")
+verdict = st.container()
+early = early_stopping_section()
+results = {"early": early, "hold_out": hold_out_section(early), "ridge": ridge_section()}
+if challenge is not None:
+    with verdict:
+        show_challenge_result(challenge, *challenge.check(results, {}))
