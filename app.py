@@ -6,7 +6,7 @@ from warmup import configure_jax_cache
 
 configure_jax_cache()  # before any module compiles: programs persist across restarts and replicas
 import ui.preload  # noqa: E402,F401  (every module once, in one thread: see its docstring)
-from ui.navigation import ROOT, available_pages
+from ui.navigation import ROOT, available_pages, sidebar_navigation
 from ui.exports import chart_data_button, start_recording
 from ui.presets import link_preset_values
 from ui.urlstate import capture_initial_params, check_link, normalize_present_param
@@ -24,13 +24,14 @@ for page in available_pages():
                 url_path=page.url_path or None, default=not page.url_path)
     )
 
+page = st.navigation(sections, position="hidden")
+sidebar_navigation(sections)
 with st.sidebar.container():
     st.toggle("Presentation mode", key="present", help="Large type and thick lines for a projector.", bind="query-params")
     st.segmented_control("Chart image format", ["png", "svg"], default="png", key="image_format",
                          help="What each chart's camera button saves.", bind="query-params")
 
 apply_page_style()
-page = st.navigation(sections, expanded=True)
 capture_initial_params(page.url_path)
 link_warnings = st.container()
 start_recording()

@@ -33,7 +33,7 @@ def test_svg_chosen_in_the_sidebar_applies_to_charts_on_another_page(app_server,
     page.locator('[data-testid="stSidebar"]').get_by_text("svg", exact=True).click()
     wait_until_idle(page)
     other = next(p for p in available_pages() if p.url_path)
-    page.locator('[data-testid="stSidebarNav"]').get_by_text(other.title).click()
+    page.locator('.st-key-lab_navigation').get_by_text(other.title).click()
     page.wait_for_url(f"**/{other.url_path}*")
     wait_for_charts(page, 1)
     wait_until_idle(page)

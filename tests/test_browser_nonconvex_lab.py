@@ -46,7 +46,7 @@ def load(page, base: str, url_path: str, title: str, charts: int) -> None:
         dialog.wait_for(state="hidden", timeout=10_000)
     heading = page.locator("h1", has_text=title)
     if heading.count() == 0:
-        page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
+        page.locator('.st-key-lab_navigation a', has_text=title).first.click()
         heading.first.wait_for(timeout=120_000)
     wait_for_charts(page, charts, timeout=300)
     wait_until_idle(page, timeout=300)

@@ -88,7 +88,7 @@ def test_the_first_session_after_a_server_start_may_open_a_page_url_directly(bro
         assert_no_exception(page)
         assert page.locator('[role="dialog"]', has_text="Page not found").count() == 0
         assert page.locator("h1").first.inner_text().startswith(target.title.split(":")[0])
-        nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+        nav = page.locator('.st-key-lab_navigation').inner_text()
         assert "Optimizer playground" in nav and target.title in nav  # app.py's navigation, not the legacy list
         for other in [p for p in targets if p is not target][:3]:  # then other page URLs, one after another, same tab
             page.goto(f"{url}/{other.url_path}")

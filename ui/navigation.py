@@ -45,3 +45,22 @@ PAGES = [
 def available_pages() -> list[PageInfo]:
     """The pages whose scripts exist (pages are added issue by issue)."""
     return [p for p in PAGES if (ROOT / p.path).exists()]
+
+
+NAVIGATION_KEY = "lab_navigation"  # the sidebar container of the page links (CSS class st-key-lab_navigation)
+
+
+def sidebar_navigation(sections: dict) -> None:
+    """The page links in the sidebar, one captioned group per lab: ``st.page_link`` per page.
+
+    app.py hides Streamlit's own navigation menu (``st.navigation(..., position="hidden")``) and draws this
+    one instead: Streamlit's menu puts its section headers inside its <ul> and its <li> outside any list,
+    which accessibility checkers (axe-core's serious ``list``/``listitem`` rules) report on every page.
+    These links switch pages in the same session, as the menu did, and the current page is highlighted."""
+    import streamlit as st
+
+    with st.sidebar.container(key=NAVIGATION_KEY):
+        for section, pages in sections.items():
+            st.caption(section)
+            for page in pages:
+                st.page_link(page, width="stretch")
