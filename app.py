@@ -5,8 +5,11 @@ import streamlit as st
 from warmup import configure_jax_cache
 
 configure_jax_cache()  # before any module compiles: programs persist across restarts and replicas
+import programs  # noqa: E402
+
+programs.keep_memory_trimmed()  # once per server process: freed heap pages go back to the system (RSS)
 import ui.preload  # noqa: E402,F401  (every module once, in one thread: see its docstring)
-from ui.navigation import ROOT, available_pages, sidebar_navigation
+from ui.navigation import ROOT, PageEnded, available_pages, sidebar_navigation
 from ui.exports import chart_data_button, start_recording
 from ui.presets import link_preset_values
 from ui.urlstate import capture_initial_params, check_link, normalize_present_param
@@ -35,7 +38,10 @@ apply_page_style()
 capture_initial_params(page.url_path)
 link_warnings = st.container()
 start_recording()
-page.run()
+try:
+    page.run()
+except PageEnded:  # the page ended early (no optimizer chosen, ...): the frame still checks the link
+    pass
 check_link(page.url_path, link_warnings)
 link_preset_values()
 chart_data_button(page.url_path)

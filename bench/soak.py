@@ -579,7 +579,7 @@ async def browser_student(index: int, browser, port: int, pages: list[str], plan
 # --------------------------------------------------------------------------------------------------
 
 COLUMNS = ["t_s", "maps", "rss_mb", "live_programs", "programs_compiled", "programs_evicted", "visits", "interactions", "errors", "lat_p50_ms",
-           "lat_p95_ms", "lat_max_ms", "server_alive"]
+           "lat_p95_ms", "lat_max_ms", "server_alive", "load1"]
 
 
 def _round(x: float):
@@ -598,7 +598,8 @@ async def sampler(pid: int, server: subprocess.Popen, stats: Stats, log: LogWatc
                    round(rss_mb(pid), 1) if alive else float("nan"), "" if log.live is None else log.live,
                    "" if log.compiled is None else log.compiled, "" if log.evicted is None else log.evicted,
                    stats.visits, stats.interactions, len(stats.errors), _round(percentile(window, 0.5)),
-                   _round(percentile(window, 0.95)), _round(max(window) if window else float("nan")), int(alive)]
+                   _round(percentile(window, 0.95)), _round(max(window) if window else float("nan")), int(alive),
+                   round(os.getloadavg()[0], 2)]
             rows.append(row)
             writer.writerow(row)
             fh.flush()

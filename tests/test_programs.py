@@ -104,3 +104,14 @@ def test_settings_that_cannot_make_a_run_are_rejected_by_name(change, name):
 def test_overrides_that_cannot_make_a_run_are_rejected_by_name(override, name):
     with pytest.raises(ValueError, match=name):
         run_trajectories(ROSENBROCK, "sgd", START * 2, RunSettings(n_steps=10), overrides=override)
+
+
+def test_freed_heap_memory_is_given_back_and_one_trimmer_thread_runs():
+    import threading
+
+    before = programs.program_stats()["trims"]
+    assert programs.release_free_memory() is True  # glibc here (Debian, the Docker image)
+    assert programs.program_stats()["trims"] == before + 1
+    programs.keep_memory_trimmed(interval=3600)
+    programs.keep_memory_trimmed(interval=3600)
+    assert [t.name for t in threading.enumerate()].count("malloc-trim") == 1

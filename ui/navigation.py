@@ -64,3 +64,16 @@ def sidebar_navigation(sections: dict) -> None:
             st.caption(section)
             for page in pages:
                 st.page_link(page, width="stretch")
+
+
+class PageEnded(Exception):
+    """Raised by ``end_page``: the page has said why it cannot go on and shows nothing more."""
+
+
+def end_page() -> None:
+    """End the page's script here, as ``st.stop()`` would, but let app.py's frame finish its run.
+
+    ``st.stop()`` stops the frame too (every later Streamlit call of that run raises), so the link
+    check, the preset values written into the link and the chart-data button would never run after
+    a page that stopped early (an empty multiselect in a link). app.py catches this exception."""
+    raise PageEnded

@@ -14,6 +14,7 @@ from ui.presets import challenge_box, preset_picker, show_challenge_result
 from ui.curvature.second_order_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
 from ui.theme import presentation_on
 from ui.urlstate import LABELS
+from ui.navigation import end_page
 
 TOLERANCE = 1e-6
 GD_DEFAULT_LR = {"quadratic": 0.05, "rosenbrock": 0.001, "saddle": 0.05, "flat": 0.5}
@@ -81,7 +82,7 @@ if step.eigenvalues[0] < 0:
 
 if not methods:
     st.info("Choose at least one method in the sidebar.", icon=":material/info:")
-    st.stop()
+    end_page()
 with st.spinner("Running the methods..."):  # Adam with its own learning rate, the same settings otherwise
     views = scene_views(scene_key, start, tuple(methods), float(gd_lr), float(newton_lr), float(damping), int(steps),
                         float(adam_lr), TOLERANCE, present)

@@ -15,6 +15,7 @@ from ui.controls import clickable_chart, landscape_picker, optimizer_picker, run
 from ui.race.playground_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
 from ui.presets import challenge_box, preset_picker, show_challenge_result
 from ui.urlstate import share_box, write_to_link
+from ui.navigation import end_page
 
 st.title("Optimizer playground")
 preset_picker(PRESETS, CONTROLLED_KEYS, key="preset")
@@ -34,11 +35,11 @@ for note in notes:
     st.warning(note, icon=":material/warning:")
 if not chosen:
     st.info("Choose at least one optimizer in the sidebar to start the race.", icon=":material/info:")
-    st.stop()
+    end_page()
 if not np.isfinite(float(landscape.loss(start))):
     st.error(f"The loss is not finite at the start ({start[0]:g}, {start[1]:g}) (for example the log of a negative "
              "number): choose another start in the sidebar.", icon=":material/error:")
-    st.stop()
+    end_page()
 
 present = presentation_on()
 with st.spinner("Running the race..."):

@@ -11,6 +11,7 @@ from ui.presets import challenge_box, preset_picker, show_challenge_result
 from ui.stochastic.schedules_presets import CHALLENGES, CONTROLLED_KEYS, PRESETS
 from ui.theme import presentation_on
 from ui.urlstate import LABELS
+from ui.navigation import end_page
 
 st.title("Learning-rate schedules")
 preset_picker(PRESETS, CONTROLLED_KEYS, key="preset")
@@ -83,7 +84,7 @@ warmup = max(1, round(warmup_epochs * per_epoch))
 
 if not chosen:
     st.info("Choose at least one schedule above.", icon=":material/info:")
-    st.stop()
+    end_page()
 
 start = tuple(float(v) for v in land.default_start)
 settings = (key, n_samples, noise_scale, lr, batch, epochs, tuple(chosen), gamma, every, cycle, min_ratio, warmup, growth,
