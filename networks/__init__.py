@@ -22,13 +22,25 @@ Part 2 (normalization, skip connections, the Hessian):
     >>> nh.spectral_density(net, run.theta[0, -1], data)       # stochastic Lanczos quadrature
     >>> nh.formula_blocks(net, run.theta[0, -1], data)         # the per-neuron block approximation
 
-Where part 3 plugs in:
+Part 3 (regularization):
 
-- dropout: a mask drawn from the run's key per step inside ``_train_one``'s step (the key is there);
+    >>> run = train(net, data, TrainSettings(optimizer="adam", lr=0.01, l2=1e-3, keep_hidden=0.5,
+    ...                                      keep_input=0.9, epochs=200), seeds=range(4))
+    >>> run.step_loss[0]             # per epoch: the training loss as trained (through the masks)
+    >>> from networks import dropout as nd
+    >>> nd.mask_average(x, keep=0.5, n_masks=1000)                  # E[X (D < p) / p] = X, measured
+    >>> nd.sampled_predictions(net, run.theta[0, -1], data.inputs, 0.9, 0.5, n_masks=64)  # sub-networks
+
+- L2 penalty: ``TrainSettings.l2`` (traced): a step minimizes mean loss + (l2/2)||theta||^2 over
+  the whole flat vector, its gradient l2 theta goes into the optimizer (Adam + L2); AdamW's
+  ``weight_decay`` is the decoupled alternative (both traced hyperparameters of every run);
+- dropout (``networks.dropout``): inverted dropout X (D < p) / p with traced keep probabilities
+  ``keep_input`` and ``keep_hidden``, a new mask per example and step (run key, epoch, step, chunk),
+  in training steps only; a static ``StaticConfig.dropout`` flag keeps runs without dropout on their
+  own, unchanged program (``train(..., dropout=True)`` keeps one program for every p, 1 included);
 - early stopping: snapshots carry train/validation/test losses (``snapshot_every=1`` gives every
   epoch) and the parameters, so the patience rule and the restored best parameters are read off them;
-  ``stop_test_loss`` already freezes a run at a threshold;
-- weight decay: ``weight_decay`` is a traced hyperparameter of every run (AdamW uses it).
+  ``stop_test_loss`` already freezes a run at a threshold.
 
 Batch norm and the training program: the statistics of a minibatch couple its rows, so a batch-
 normalized network gathers its whole minibatch in one chunk (``StaticConfig.chunk`` is the batch

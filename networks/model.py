@@ -26,6 +26,10 @@ Part 2 adds, all off by default so part 1's networks and parameter layouts are u
 - skip connections (``Architecture.skip``): a hidden layer whose input and output widths are equal
   is a residual block, x^(l) = x^(l-1) + (what the layer computes).
 
+Part 3 adds inverted dropout (``network_pass(..., dropout=...)``, training steps only; see
+``networks.dropout``): x^(0) and every x^(l) are multiplied by a fresh mask (D < p) / p before the
+next layer reads them. Without it (the default) nothing changes.
+
 One hidden layer in full (N = the normalization, when on):
 
     z = x^(l-1) W + b                            always the linear pre-activation (probes add here)
@@ -200,15 +204,18 @@ class NetworkPass(NamedTuple):
     batch_statistics: list  # per batch-normalized layer (mu, sigma2) of this pass in training mode, else []
 
 
-def network_pass(architecture: Architecture, params, inputs, probes=None, running=None, weights=None) -> NetworkPass:
+def network_pass(architecture: Architecture, params, inputs, probes=None, running=None, weights=None,
+                 dropout=None) -> NetworkPass:
     """The forward pass for inputs (N, n_inputs), layer by layer as in the module docstring.
 
     ``probes`` (optional, one array like each z) are added to the pre-activations z: the gradient of
     a loss with respect to them is the back-propagated dL/dz of every layer. ``running`` (batch norm
     only) selects evaluation mode; without it batch norm uses the statistics of the rows passed,
-    weighted by ``weights`` (0/1 per row; None = every row)."""
+    weighted by ``weights`` (0/1 per row; None = every row). ``dropout`` (a
+    ``networks.dropout.DropoutMasks``, training steps only) drops units of the inputs and of every
+    hidden layer's output x^(l) by inverted dropout (what the next layer reads); None drops nothing."""
     normalization, before = architecture.normalization, architecture.norm_position == "before"
-    x = inputs
+    x = inputs if dropout is None else dropout.apply(0, inputs)
     zs, xs, ins, outs, stats = [], [], [], [], []
     for l, key in enumerate(architecture.activations):
         layer = params[l]
@@ -236,7 +243,7 @@ def network_pass(architecture: Architecture, params, inputs, probes=None, runnin
             out = normalize(h) if normalization != "none" else h
         if architecture.residual[l]:
             out = x + out
-        x = out
+        x = out if dropout is None else dropout.apply(l + 1, out)
         zs.append(z)
         xs.append(x)
         ins.append(a)

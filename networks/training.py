@@ -14,7 +14,7 @@ bucket, run bucket). Inside it a ``lax.scan`` over snapshot slots; each slot rec
 then trains ``snapshot_every`` epochs in a loop whose trip count is traced; each epoch loops over
 ceil(n_train / B) steps (traced); each step sums the gradient over ceil(B / CHUNK) gathered chunks
 of CHUNK = 32 examples (traced count; examples beyond the batch have weight 0). So the learning
-rate, momentum, betas, eps, weight decay, the initial parameters (scheme, scale, bias value), the
+rate, momentum, betas, eps, weight decay, the L2 penalty, dropout's keep probabilities, the initial parameters (scheme, scale, bias value), the
 data (noise, seed, size within its bucket), the seed, the batch size, the number of epochs and the
 snapshot interval are all traced: moving them reruns compiled code. The whole thing is ``vmap``ped
 over runs (seeds, or any per-run hyperparameters).
@@ -47,6 +47,13 @@ Divergence: a step whose gradient or new parameters are non-finite, or whose par
 last good step) and ``TrainingRun.failure_*`` record the epoch, the step, and per layer the parameter
 norm before, the gradient norm and the parameter norm the step would have produced (what grew).
 A run also stops, by choice, at the first snapshot whose test loss is below ``stop_test_loss``.
+
+Regularization (part 3): ``TrainSettings.l2`` adds l2 theta to every step's gradient (the penalty
+(l2/2)||theta||^2 on the whole flat vector). Dropout (``networks.dropout``) is a static switch of the
+program (``StaticConfig.dropout``): on, each chunk of a step draws its masks from the key folded from
+the run's seed, the epoch, the step and the chunk (a new mask per example and per step), and the
+epoch's losses as trained are summed into ``TrainingRun.step_loss``; off (every keep probability 1,
+the default), the program is the one without masks. Snapshots never drop units.
 """
 
 from __future__ import annotations
@@ -64,6 +71,7 @@ from jax.flatten_util import ravel_pytree
 
 from networks.activations import ACTIVATIONS
 from networks.datasets import TEST, TRAIN, Dataset
+from networks.dropout import DropoutMasks, step_key, validate_keep
 from networks.model import (
     Architecture,
     example_correct,
@@ -91,7 +99,7 @@ CHUNK = 32
 BATCH_BUCKETS = (32, 64, 128, 256, 512, 1024, 2048, 4096)  # rows gathered per step with batch norm
 HISTOGRAM_BINS = 30
 DIVERGENCE_BOUND = 1e6
-HYPERPARAMETERS = ("lr", "momentum", "beta1", "beta2", "eps", "weight_decay")
+HYPERPARAMETERS = ("lr", "momentum", "beta1", "beta2", "eps", "weight_decay", "l2", "keep_input", "keep_hidden")
 STATUS = {
     0: "ran to the end",
     1: "the gradient became non-finite",
@@ -106,7 +114,16 @@ TRACE_COUNTS: collections.Counter = collections.Counter()
 
 @dataclass(frozen=True)
 class TrainSettings:
-    """Everything a student sets, as plain Python values. Only ``optimizer`` is static."""
+    """Everything a student sets, as plain Python values. Only ``optimizer`` is static.
+
+    ``l2``: the L2 penalty. The loss a training step minimizes is the mean minibatch loss plus
+    (l2 / 2) ||theta||^2 over the whole flat vector theta (every weight, bias, slope, gamma and beta),
+    so the optimizer receives g + l2 theta (Adam + L2: the penalty's gradient goes through Adam's
+    scaling). AdamW's ``weight_decay`` is different: decoupled, subtracted after Adam's step.
+    Snapshots report the data loss alone (without the penalty).
+    ``keep_input``, ``keep_hidden``: inverted dropout's keep probabilities p of the input layer and
+    of every hidden layer in training steps (1 = no dropout; see ``networks.dropout``).
+    """
 
     optimizer: str = "sgd"
     lr: float = 0.1
@@ -115,6 +132,9 @@ class TrainSettings:
     beta2: float = 0.999
     eps: float = 1e-8
     weight_decay: float = 0.0
+    l2: float = 0.0
+    keep_input: float = 1.0
+    keep_hidden: float = 1.0
     batch_size: int = 32
     epochs: int = 300
     snapshot_every: int = 10
@@ -146,6 +166,7 @@ class StaticConfig(NamedTuple):
     n_slots: int
     bins: int = HISTOGRAM_BINS
     chunk: int = CHUNK
+    dropout: bool = False  # a program with dropout masks (and recorded step losses); without it, none
 
 
 class LayerSnapshot(NamedTuple):
@@ -175,6 +196,7 @@ class Snapshot(NamedTuple):
     grad_norm: jax.Array  # (L + 1,) norm of the training-loss gradient of each layer's parameters
     layers: list  # L LayerSnapshots
     running: list = None  # batch norm: the running averages (one Running per hidden layer), else None
+    step_loss: jax.Array = None  # dropout programs: mean minibatch loss of the previous epoch as trained
 
 
 class Failure(NamedTuple):
@@ -302,14 +324,19 @@ def _train_one(config: StaticConfig, theta0, seed, hyper, data, plan):
     key = jax.random.PRNGKey(seed)
     batch_norm = architecture.batch_norm
 
-    def weighted_gradient_sum(params, rows, weights):
+    def weighted_gradient_sum(params, rows, weights, masks=None):
         """(sum_n w_n grad l_n over the gathered rows as a pytree like params, batch statistics).
         With batch norm the weighted rows are the whole minibatch (one chunk holds it) and the
-        statistics are those of its batch-normalized layers."""
+        statistics are those of its batch-normalized layers. With dropout masks: ((gradient sum,
+        the weighted loss sum), batch statistics)."""
         def loss_sum(params):
-            result = network_pass(architecture, params, inputs[rows], weights=weights if batch_norm else None)
+            result = network_pass(architecture, params, inputs[rows], weights=weights if batch_norm else None,
+                                  dropout=masks)
             return weights @ example_losses(architecture.task, result.output, targets[rows]), result.batch_statistics
-        return jax.grad(loss_sum, has_aux=True)(params)
+        if masks is None:
+            return jax.grad(loss_sum, has_aux=True)(params)
+        (value, statistics), gradient = jax.value_and_grad(loss_sum, has_aux=True)(params)
+        return (gradient, value), statistics
 
     def epoch(e, carry):
         u = jax.random.uniform(jax.random.fold_in(key, e), (n_padded,))
@@ -317,7 +344,7 @@ def _train_one(config: StaticConfig, theta0, seed, hyper, data, plan):
         order = jnp.concatenate([order, jnp.zeros(n_padded + chunk, jnp.int32)])
 
         def step(j, carry):
-            theta, state, failure, running = carry
+            theta, state, failure, running, epoch_loss = carry
             params = unravel(theta)
             start = j * batch
             count = jnp.minimum(batch, n_train - start)
@@ -325,14 +352,19 @@ def _train_one(config: StaticConfig, theta0, seed, hyper, data, plan):
             def chunk_gradient(c):
                 rows = jax.lax.dynamic_slice(order, (start + c * chunk,), (chunk,))
                 weights = (c * chunk + jnp.arange(chunk) < count).astype(jnp.float64)
-                return weighted_gradient_sum(params, rows, weights)
+                masks = (DropoutMasks(step_key(key, e, j, c), hyper["keep_input"], hyper["keep_hidden"])
+                         if config.dropout else None)
+                return weighted_gradient_sum(params, rows, weights, masks)
 
             def add_chunk(c, total):
                 return jax.tree.map(jnp.add, total, chunk_gradient(c)[0])
 
             first, statistics = chunk_gradient(0)
             total = jax.lax.fori_loop(1, chunks_per_step, add_chunk, first)
-            g = ravel_pytree(total)[0] / count
+            if config.dropout:
+                total, loss_total = total
+                epoch_loss = epoch_loss + loss_total / n_train
+            g = ravel_pytree(total)[0] / count + hyper["l2"] * theta  # the L2 penalty's gradient
             new_theta, new_state = optimizer.update(g, state, theta, hyper, None)
             largest_g, largest_theta = jnp.max(jnp.abs(g)), jnp.max(jnp.abs(new_theta))
             problem = jnp.where(~(largest_g < jnp.inf), 1,
@@ -347,9 +379,11 @@ def _train_one(config: StaticConfig, theta0, seed, hyper, data, plan):
             if batch_norm:
                 new_running = [update_running(r, mean, var) for r, (mean, var) in zip(running, statistics)]
                 running = jax.tree.map(lambda new, old: jnp.where(keep, new, old), new_running, running)
-            return theta, state, failure, running
+            return theta, state, failure, running, epoch_loss
 
-        return jax.lax.fori_loop(0, steps_per_epoch, step, carry)
+        # with dropout the epoch sums its examples' losses as trained (through their masks) / n_train
+        start = carry[:4] + (jnp.zeros(()) if config.dropout else None,)
+        return jax.lax.fori_loop(0, steps_per_epoch, step, start)
 
     def take_snapshot(theta, running):
         return network_snapshot(architecture, config.bins, theta, unravel, inputs, targets, split, running)
@@ -358,8 +392,10 @@ def _train_one(config: StaticConfig, theta0, seed, hyper, data, plan):
         return jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), jax.eval_shape(take_snapshot, theta, running))
 
     def slot(carry, s):
-        theta, state, failure, running = carry
+        theta, state, failure, running, epoch_loss = carry
         recorded = jax.lax.cond(s < plan["n_snapshots"], take_snapshot, no_snapshot, theta, running)
+        if config.dropout:
+            recorded = recorded._replace(step_loss=epoch_loss)
         reached = (s < plan["n_snapshots"]) & (recorded.loss[TEST] < plan["stop_test_loss"]) & (failure.status == 0)
         stop = Failure(jnp.int32(4), jnp.minimum(s * plan["snapshot_every"], plan["epochs"]), jnp.int32(0),
                        failure.gradient, failure.theta_after)
@@ -375,13 +411,13 @@ def _train_one(config: StaticConfig, theta0, seed, hyper, data, plan):
             e, carry = loop
             return e + 1, epoch(e, carry)
 
-        _, carry = jax.lax.while_loop(more_epochs, one_epoch, (first, (theta, state, failure, running)))
+        _, carry = jax.lax.while_loop(more_epochs, one_epoch, (first, (theta, state, failure, running, epoch_loss)))
         return carry, recorded
 
     failure = Failure(jnp.int32(0), jnp.int32(-1), jnp.int32(-1), jnp.zeros_like(theta0), theta0)
     running0 = initial_running(architecture, jnp)
-    init = (theta0, optimizer.init(theta0), failure, running0)
-    (theta, _, failure, _), snapshots = jax.lax.scan(slot, init, jnp.arange(config.n_slots, dtype=jnp.int32))
+    init = (theta0, optimizer.init(theta0), failure, running0, jnp.full((), jnp.nan) if config.dropout else None)
+    (theta, _, failure, _, _), snapshots = jax.lax.scan(slot, init, jnp.arange(config.n_slots, dtype=jnp.int32))
     norms = (layer_norms(theta, architecture), layer_norms(failure.gradient, architecture),
              layer_norms(failure.theta_after, architecture))
     return snapshots, failure[:3] + norms, theta
@@ -468,6 +504,9 @@ class TrainingRun(NamedTuple):
     failure_param_norm_after: np.ndarray  # (R, L + 1)
     final_theta: np.ndarray  # (R, P) after the last epoch (or the last good step)
     running: list = None  # batch norm: per hidden layer Running(mean, var) of arrays (R, n, width), else None
+    #: dropout programs (R, n): the mean loss of the training examples as trained (through their masks,
+    #: without the L2 penalty) over the epoch before each snapshot (NaN at snapshot 0); else None
+    step_loss: np.ndarray = None
 
     def running_at(self, run: int = 0, snapshot: int = -1):
         """The running averages of one run at one snapshot (None without batch norm)."""
@@ -528,12 +567,16 @@ def _validate(architecture: Architecture, dataset: Dataset, settings: TrainSetti
 
 
 def train(architecture: Architecture, dataset: Dataset, settings: TrainSettings, seeds=None,
-          initial_params=None, hyper_overrides: dict | None = None) -> TrainingRun:
+          initial_params=None, hyper_overrides: dict | None = None, dropout: bool | None = None) -> TrainingRun:
     """Train one network per seed (default: ``settings.seed``) in one compiled, vmapped call.
 
     Each seed draws its own initial parameters (``settings.weight_scheme`` ...) and its own minibatch
     order. ``initial_params`` (a list of R pytrees, or an (R, P) array) replaces the drawn ones;
     ``hyper_overrides`` maps a hyperparameter name (lr, momentum, ...) to R values (one per run).
+    ``dropout``: whether the program draws dropout masks; None (default) = whenever a keep
+    probability of some run is below 1. True keeps one program for every keep probability, 1
+    included (a keep-probability slider then never switches programs; p = 1 gives the same numbers
+    as the program without masks, whose steps cost what they cost without dropout).
     """
     _validate(architecture, dataset, settings)
     seeds = np.atleast_1d(np.asarray([settings.seed] if seeds is None else seeds, dtype=np.int64))
@@ -553,6 +596,12 @@ def train(architecture: Architecture, dataset: Dataset, settings: TrainSettings,
         if name not in HYPERPARAMETERS:
             raise KeyError(f"unknown hyperparameter {name!r}; choose one of {HYPERPARAMETERS}")
         hyper[name] = np.broadcast_to(np.asarray(values, dtype=float), (n_runs,)).copy()
+    validate_keep("keep_input", hyper["keep_input"])
+    validate_keep("keep_hidden", hyper["keep_hidden"])
+    if dropout is None:
+        dropout = bool(np.any(hyper["keep_input"] < 1) or np.any(hyper["keep_hidden"] < 1))
+    elif not dropout and (np.any(hyper["keep_input"] < 1) or np.any(hyper["keep_hidden"] < 1)):
+        raise ValueError("dropout=False with a keep probability below 1")
 
     size = bucket(n_runs, RUN_BUCKETS)
     repeat_last = np.r_[np.arange(n_runs), np.full(size - n_runs, n_runs - 1)]
@@ -563,7 +612,8 @@ def train(architecture: Architecture, dataset: Dataset, settings: TrainSettings,
         "n_snapshots": np.int32(settings.n_snapshots),
         "stop_test_loss": np.float64(settings.stop_test_loss),
     }
-    config = StaticConfig(architecture, settings.optimizer, bucket(settings.n_snapshots, SNAPSHOT_BUCKETS))
+    config = StaticConfig(architecture, settings.optimizer, bucket(settings.n_snapshots, SNAPSHOT_BUCKETS),
+                          dropout=bool(dropout))
     if architecture.batch_norm:  # the whole minibatch in one gathered chunk (its statistics couple the rows)
         n_train = int(np.sum(dataset.split == TRAIN))
         config = config._replace(chunk=bucket(max(1, min(settings.batch_size, n_train)), BATCH_BUCKETS))
@@ -577,6 +627,7 @@ def train(architecture: Architecture, dataset: Dataset, settings: TrainSettings,
         cut(snapshots.accuracy), cut(snapshots.grad_norm), [jax.tree.map(cut, layer) for layer in snapshots.layers],
         *(np.asarray(a)[:n_runs] for a in (status, epoch, step, norm_before, grad_norm, norm_after, final_theta)),
         None if snapshots.running is None else [jax.tree.map(cut, r) for r in snapshots.running],
+        None if snapshots.step_loss is None else cut(snapshots.step_loss),
     )
 
 
