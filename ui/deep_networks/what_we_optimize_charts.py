@@ -69,7 +69,7 @@ def descent_curves_figure(result: dict, height: int = 360) -> dict:
     return style(fig, "Loss along each path", height)
 
 
-def zero_one_bands_figure(study: dict, height: int = 380) -> dict:
+def zero_one_bands_figure(study: dict, height: int = 420) -> dict:
     """Training and test 0-1 loss of every seed (median and range), with the first epoch the median
     seed's training 0-1 loss reached zero."""
     fig = band_figure(study["epochs"], {"training 0-1 loss": study["train01"], "test 0-1 loss": study["test01"]},
@@ -80,10 +80,17 @@ def zero_one_bands_figure(study: dict, height: int = 380) -> dict:
         top = float(np.nanmax(np.r_[study["train01"].ravel(), study["test01"].ravel()]))
         fig["data"].append({"type": "scatter", "x": [epoch, epoch], "y": [0, top], "mode": "lines", "hoverinfo": "skip",
                             "name": "training 0-1 loss first 0 (median seed)", "line": {"color": "#555555", "dash": "dot"}})
+    return _legend_below(fig)
+
+
+def _legend_below(fig: dict) -> dict:
+    """Room for a legend of several rows under the x-axis title."""
+    fig["layout"]["margin"] = {**fig["layout"]["margin"], "b": 150}
+    fig["layout"]["legend"] = {**fig["layout"]["legend"], "y": -0.3}
     return fig
 
 
-def margin_curves_figure(study: dict, height: int = 380) -> dict:
+def margin_curves_figure(study: dict, height: int = 420) -> dict:
     """The smallest training margin and the median test margin over epochs (median over seeds)."""
     series = {"smallest training margin": np.median(study["train_margins"].min(axis=-1), axis=0),
               "median test margin": np.median(np.median(study["test_margins"], axis=-1), axis=0),
@@ -93,7 +100,7 @@ def margin_curves_figure(study: dict, height: int = 380) -> dict:
                        "line": {"color": SEQUENCE[i + 2], "width": s["line"]}} for i, (name, v) in enumerate(series.items())])
     fig["layout"]["xaxis"] = {"title": {"text": "epoch"}}
     fig["layout"]["yaxis"] = {"title": {"text": "margin s·f(x)"}, "zeroline": True}
-    return style(fig, "Margins keep growing (median over seeds)", height)
+    return _legend_below(style(fig, "Margins keep growing (median over seeds)", height))
 
 
 def margin_histograms_figure(study: dict, height: int = 460) -> dict:
