@@ -15,14 +15,16 @@ from ui.deep_networks.regularization_presets import (
     CONTROLLED_KEYS,
     DECAY_STRENGTHS,
     GD_STEPS,
+    L2_STRENGTHS,
     PRESETS,
     RIDGE_LRS,
     STARTS,
 )
+from ui.theme import presentation_on
 from ui.presets import challenge_box, preset_picker, show_challenge_result
 from ui.urlstate import LABELS
 
-LABELS.update({"reg_ridge_lr": fmt, "reg_start": STARTS.get, "reg_strength": fmt})
+LABELS.update({"reg_ridge_lr": fmt, "reg_start": STARTS.get, "reg_l2": fmt, "reg_wd": fmt})
 
 
 def early_stopping_section() -> dict:
@@ -41,11 +43,11 @@ def early_stopping_section() -> dict:
                            help="Split 70 / 15 / 15 into train, validation and test.")
     noise = c[1].slider("Noise σ", 0.1, 1.0, 0.5, 0.1, key="reg_noise", bind="query-params")
     with c[2]:
-        lr = log_slider("Learning rate η (Adam)", "reg_lr", LEARNING_RATES, 0.01)
+        lr = log_slider("Learning rate η (Adam)", "reg_lr", LEARNING_RATES, 0.03)
     patience = c[3].slider("Patience (epochs)", 0, 60, 10, key="reg_patience", bind="query-params")
     seed = int(c[4].number_input("Seed", 0, 10_000, 0, key="reg_seed", bind="query-params"))
     with st.spinner(f"Training {2 * comp.EARLY_SEEDS} networks for {comp.EARLY_EPOCHS} epochs..."):
-        runs = comp.early_stopping_runs(int(n_points), float(noise), float(lr), seed)
+        runs = comp.early_stopping_summary(int(n_points), float(noise), float(lr), seed)
     valid = int(runs["valid"][0])
     if runs["status"][0] in (1, 2, 3):
         st.error(f"The first seed's run diverged and was stopped: {runs['messages'][0]}. The curves end at epoch "
@@ -53,15 +55,12 @@ def early_stopping_section() -> dict:
     loss = runs["loss"][0, :valid]
     rule = early_stop(loss[:, 1], int(patience))
     end = valid - 1
+    figures = rc.early_figures(int(n_points), float(noise), float(lr), seed, int(patience), presentation_on())
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(rc.early_curves_figure(runs["epochs"][:valid], loss, rule.best_epoch, rule.stop_epoch, rule.triggered),
-                        key="reg_curves")
-    fits = comp.fits_at(int(n_points), float(noise), float(lr), seed, (rule.best_epoch, end))
+        st.plotly_chart(figures["curves"], key="reg_curves")
     with right:
-        st.plotly_chart(rc.early_fit_figure(runs["points"], runs["targets"], runs["split"], fits["x"],
-                                            {f"restored (epoch {rule.best_epoch})": fits["fits"][0],
-                                             f"trained to the end (epoch {end})": fits["fits"][1]}), key="reg_fit")
+        st.plotly_chart(figures["fit"], key="reg_fit")
     m = st.columns(4)
     m[0].metric("Training stops at epoch", f"{rule.stop_epoch}" if rule.triggered else f"{end} (never triggered)",
                 help="The first epoch that is more than 'patience' epochs after the best validation loss so far.")
@@ -73,7 +72,9 @@ def early_stopping_section() -> dict:
     st.caption(f"Noise variance σ² = {noise ** 2:.2f} is the smallest mean squared error any function can reach on new points. "
                f"Epochs saved by stopping: {end - rule.stop_epoch} of {end}. Training loss at the restored epoch "
                f"{loss[rule.best_epoch, 0]:.4f}, at the end {loss[end, 0]:.4f}: it keeps falling while the network fits the noise.")
-    return {"rule": rule, "loss": loss, "end": end, "runs": runs, "patience": int(patience), "noise": float(noise)}
+    return {"rule": rule, "loss": loss, "end": end, "runs": runs, "patience": int(patience), "noise": float(noise),
+            "figures": figures,
+            "controls": {"n_points": int(n_points), "noise": float(noise), "seed": seed, "lr": float(lr)}}
 
 
 def hold_out_section(early: dict) -> dict:
@@ -93,10 +94,7 @@ def hold_out_section(early: dict) -> dict:
     if not ok.any():
         return {"cost": None}
     cost = hold_out_cost(runs["loss"][ok], runs["retrained_loss"][ok], early["patience"])
-    columns = {"early-stopped (train only, restored)": cost.early_stopped_test,
-               "train + validation, as many epochs": cost.retrained_test,
-               "train only, to the end": cost.end_of_run_test}
-    st.plotly_chart(rc.hold_out_figure(runs["seeds"][ok], columns), key="reg_hold_out")
+    st.plotly_chart(early["figures"]["hold_out"], key="reg_hold_out")
     better = int(np.sum(cost.retrained_test < cost.early_stopped_test))
     m = st.columns(3)
     m[0].metric("Mean test loss, early-stopped", f"{cost.early_stopped_test.mean():.4f}")
@@ -134,11 +132,12 @@ def ridge_section() -> dict:
                  "lower η.", icon=":material/error:")
         return {"result": result, "converges": False}
     marked = sorted({int(t) for t in np.unique(np.geomspace(1, steps, 6).astype(int))})
+    figures = rc.ridge_figures(float(correlation), float(lr), int(steps), start, tuple(marked), presentation_on())
     left, right = st.columns([1.1, 1])
     with left:
-        st.plotly_chart(rc.ridge_plane_figure(result, marked), key="reg_plane")
+        st.plotly_chart(figures["plane"], key="reg_plane")
     with right:
-        st.plotly_chart(rc.filter_figure(result), key="reg_filters")
+        st.plotly_chart(figures["filters"], key="reg_filters")
     worst = int(np.argmax(result["distance"]))
     m = st.columns(4)
     m[0].metric("Eigenvalues s₁, s₂", f"{s[0]:.3g}, {s[1]:.3g}")
@@ -157,6 +156,65 @@ def ridge_section() -> dict:
     return {"result": result, "converges": True, "lr": float(lr)}
 
 
+def decay_section(early: dict, controls: dict) -> dict:
+    st.header("An L2 penalty under Adam is not weight decay")
+    st.markdown(
+        "With plain gradient descent, adding (λ/2)‖θ‖² to the loss and shrinking every parameter by ηλθ per step are the "
+        "same thing. Under Adam they are not. The penalty's gradient λθ joins the loss's gradient and is divided by "
+        "√v̂ + ε with it, so a parameter whose gradients are large (large second moment v̂) is pulled toward zero by "
+        "only ηλθᵢ/(√v̂ᵢ + ε) per step, and one with tiny gradients very hard. AdamW (decoupled weight decay) takes "
+        "Adam's step on the loss alone and then removes the same share ηλ_w of every parameter."
+    )
+    st.markdown(
+        f"The network and data of the early-stopping section (its points, noise and seed), trained with the full batch for "
+        f"{comp.DECAY_STEPS} steps from one start, three ways: Adam, Adam + L2, AdamW. The decay rates are read from each "
+        "run's final Adam state (v̂ = v / (1 − β₂ᵗ))."
+    )
+    c = st.columns(3)
+    with c[0]:
+        lr = log_slider("Learning rate η (Adam, all three)", "reg_decay_lr", LEARNING_RATES, 0.01)
+    l2 = c[1].select_slider("L2 penalty λ (Adam + L2)", L2_STRENGTHS, 3e-3, key="reg_l2", format_func=fmt, bind="query-params")
+    wd = c[2].select_slider("Weight decay λ_w (AdamW)", DECAY_STRENGTHS, 1.0, key="reg_wd", format_func=fmt, bind="query-params")
+    with st.spinner("Training three networks..."):
+        summary = comp.decay_summary(controls["n_points"], controls["noise"], float(lr), float(l2), float(wd), controls["seed"])
+    names = comp.DECAY_RUNS
+    for r, name in enumerate(names):
+        if not summary["finite"][r]:
+            st.error(f"The {name} run met non-finite values and was stopped at its last good step; lower the learning rate.",
+                     icon=":material/error:")
+    if lr * wd >= 1:
+        st.warning(f"η·λ_w = {lr * wd:g} ≥ 1: AdamW removes all of every parameter (or more) at each step.", icon=":material/warning:")
+    figures = rc.decay_figures(controls["n_points"], controls["noise"], float(lr), float(l2), float(wd), controls["seed"],
+                               presentation_on())
+    left, right = st.columns(2)
+    with left:
+        if figures["scatter"] is not None:
+            st.plotly_chart(figures["scatter"], key="reg_decay_scatter")
+        else:
+            st.info("Both strengths are 0: nothing decays. Raise λ or λ_w.", icon=":material/info:")
+    with right:
+        st.plotly_chart(figures["weights"], key="reg_weights")
+    st.plotly_chart(figures["losses"], key="reg_decay_losses")
+    final, norms = summary["final"], summary["norms"]
+    m = st.columns(3)
+    for r, name in enumerate(names):
+        m[r].metric(f"{name}: test loss at the end", f"{final[r, 2]:.4f}", help=f"Training loss {final[r, 0]:.4f}, ‖θ‖ = {norms[r]:.3g}.")
+    q, v = summary["rate_quantiles"], summary["sqrt_v_quantiles"]
+    spread = float(q[2] / q[0]) if l2 > 0 else float("nan")
+    weaker = summary["weaker"] if l2 > 0 and wd > 0 else float("nan")
+    st.markdown("| run | ‖θ‖ at the end | test loss | training loss |\n|---|---|---|---|\n" + "\n".join(
+        f"| {name} | {norms[r]:.3g} | {final[r, 2]:.4f} | {final[r, 0]:.4f} |" for r, name in enumerate(names)))
+    if l2 > 0:
+        st.caption(f"Adam + L2: the decay per step spans {spread:.3g}× between the 10th and 90th percentile of the parameters "
+                   f"(√v̂ from {v[0]:.2g} to {v[2]:.2g}); "
+                   f"AdamW's is ηλ_w = {lr * wd:.3g} for every parameter."
+                   + (f" {weaker:.0%} of the parameters decay less under the penalty than under AdamW here." if wd > 0 else "")
+                   + " A rate near or above 1 means the penalty alone drives that parameter: Adam's step is about η in size, "
+                   "so it sits near zero.")
+    return {"summary": summary, "norms": norms, "final": final, "lr": float(lr), "l2": float(l2), "wd": float(wd), "weaker": weaker,
+            "spread": spread}
+
+
 st.title("Early stopping and weight decay")
 preset_picker(PRESETS, CONTROLLED_KEYS, key="preset")
 with st.sidebar:
@@ -164,6 +222,7 @@ with st.sidebar:
 verdict = st.container()
 early = early_stopping_section()
 results = {"early": early, "hold_out": hold_out_section(early), "ridge": ridge_section()}
+results["decay"] = decay_section(early, early["controls"])
 if challenge is not None:
     with verdict:
         show_challenge_result(challenge, *challenge.check(results, {}))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ui.charts import VIRIDIS, new_figure, style
+from ui.charts import VIRIDIS, encode_arrays, new_figure, style
 from ui.theme import SEQUENCE, optimizer_color, optimizer_dash, sizes
 
 SPLIT_COLORS = {"train": SEQUENCE[0], "validation": SEQUENCE[1], "test": SEQUENCE[2]}
@@ -123,3 +123,111 @@ def filter_figure(result: dict, height: int = 420) -> dict:
     fig["layout"].update(xaxis={"title": {"text": "step t (λ = 1/(ηt))"}, "type": "log"},
                          yaxis={"title": {"text": "share of the way from w₀ to w*"}, "range": [-0.02, 1.05]})
     return style(fig, "Per eigen-direction: how far each method has moved", height)
+
+
+DECAY_COLORS = {"no decay": "#777777", "Adam + L2": optimizer_color("adam"), "AdamW": optimizer_color("rmsprop")}
+
+
+def decay_scatter_figure(sqrt_v_hat: dict, decay: dict, layer, lr: float, l2: float, height: int = 440) -> dict:
+    """Per parameter: its √v̂ (x) and the share of it removed per step by the decay (y), one colour per
+    run; the L2 guide lr λ / √v̂."""
+    fig = new_figure()
+    for name in sqrt_v_hat:
+        x, y = np.asarray(sqrt_v_hat[name]), np.asarray(decay[name])
+        keep = (x > 0) & (y > 0)
+        fig["data"].append({"type": "scatter", "x": x[keep].astype(np.float32), "y": y[keep].astype(np.float32), "mode": "markers", "name": f"{name}: one point per parameter",
+                            "marker": {"size": 5, "color": DECAY_COLORS[name], "opacity": 0.55},
+                            "hovertemplate": "√v̂ = %{x:.3g}<br>decay per step %{y:.3g}<extra>" + name + "</extra>"})
+    finite = np.concatenate([np.asarray(v)[np.asarray(v) > 0] for v in sqrt_v_hat.values()])
+    if l2 > 0 and finite.size:
+        xs = np.geomspace(finite.min(), finite.max(), 50)
+        fig["data"].append({"type": "scatter", "x": xs, "y": lr * l2 / xs, "mode": "lines", "name": "η λ / √v̂",
+                            "line": {"color": "#111111", "width": 1.5, "dash": "dot"}})
+    fig["layout"].update(xaxis={"title": {"text": "√v̂ of the parameter (Adam's second moment, at the end)"}, "type": "log",
+                                "exponentformat": "power"},
+                         yaxis={"title": {"text": "share of θᵢ removed per step"}, "type": "log", "exponentformat": "power"})
+    return style(fig, "Effective decay per parameter: the penalty goes through Adam's scaling, AdamW's does not", height)
+
+
+def weight_histogram_figure(thetas: dict, height: int = 400) -> dict:
+    """Distribution of |θᵢ| for each run, on logarithmic bins."""
+    s = sizes()
+    fig = new_figure()
+    values = np.concatenate([np.abs(np.asarray(v)) for v in thetas.values()])
+    values = values[values > 0]
+    edges = np.geomspace(max(values.min(), 1e-8), values.max() * 1.001, 41)
+    centres = np.sqrt(edges[1:] * edges[:-1])
+    for name, theta in thetas.items():
+        counts, _ = np.histogram(np.clip(np.abs(np.asarray(theta)), edges[0], edges[-1]), edges)
+        fig["data"].append({"type": "scatter", "x": centres, "y": counts, "mode": "lines", "name": name,
+                            "line": {"shape": "hvh", "color": DECAY_COLORS[name], "width": s["line"]}})
+    fig["layout"].update(xaxis={"title": {"text": "|θᵢ| at the end"}, "type": "log", "exponentformat": "power"},
+                         yaxis={"title": {"text": "parameters"}})
+    return style(fig, "The weights after training", height)
+
+
+def decay_losses_figure(steps, loss: dict, height: int = 400) -> dict:
+    """Test loss (solid) and training loss (dotted) over the steps for each run."""
+    s = sizes()
+    fig = new_figure()
+    for name, values in loss.items():
+        fig["data"].append({"type": "scatter", "x": np.asarray(steps), "y": np.asarray(values[:, 2]), "mode": "lines", "name": f"{name}: test",
+                            "line": {"color": DECAY_COLORS[name], "width": s["line"]}})
+        fig["data"].append({"type": "scatter", "x": np.asarray(steps), "y": np.asarray(values[:, 0]), "mode": "lines", "name": f"{name}: train",
+                            "line": {"color": DECAY_COLORS[name], "width": 1.5, "dash": "dot"}})
+    fig["layout"].update(xaxis={"title": {"text": "full-batch step"}},
+                         yaxis={"title": {"text": "mean squared error"}, "type": "log", "exponentformat": "power"})
+    return style(fig, "Loss over training (without the penalty)", height)
+
+
+# ---- cached figures: a plain rerun rebuilds none of them (keys: the inputs and the presentation mode) ----
+
+import streamlit as st  # noqa: E402
+
+from networks.early_stopping import early_stop, hold_out_cost  # noqa: E402
+from ui.deep_networks import regularization_compute as comp  # noqa: E402
+
+
+def _encoded(figures: dict) -> dict:
+    """Arrays as typed-array specs (base64): the cached entry unpickles fast and ships as it is."""
+    return {k: None if f is None else encode_arrays(f) for k, f in figures.items()}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def early_figures(n_points: int, noise: float, lr: float, seed: int, patience: int, present: bool) -> dict:
+    """The loss curves, the fit and the hold-out comparison of the early-stopping section."""
+    runs = comp.early_stopping_runs(n_points, noise, lr, seed)
+    valid = int(runs["valid"][0])
+    loss = runs["loss"][0, :valid]
+    rule = early_stop(loss[:, 1], patience)
+    end = valid - 1
+    fits = comp.fits_at(n_points, noise, lr, seed, (rule.best_epoch, end))
+    out = {"curves": early_curves_figure(runs["epochs"][:valid], loss, rule.best_epoch, rule.stop_epoch, rule.triggered),
+           "fit": early_fit_figure(runs["points"], runs["targets"], runs["split"], fits["x"],
+                                   {f"restored (epoch {rule.best_epoch})": fits["fits"][0],
+                                    f"trained to the end (epoch {end})": fits["fits"][1]}),
+           "hold_out": None}
+    ok = (runs["status"] == 0) & (runs["retrained_valid"] == len(runs["epochs"]))
+    if ok.any():
+        cost = hold_out_cost(runs["loss"][ok], runs["retrained_loss"][ok], patience)
+        out["hold_out"] = hold_out_figure(runs["seeds"][ok], {"early-stopped (train only, restored)": cost.early_stopped_test,
+                                                               "train + validation, as many epochs": cost.retrained_test,
+                                                               "train only, to the end": cost.end_of_run_test})
+    return _encoded(out)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def ridge_figures(correlation: float, lr: float, steps: int, start: tuple, marked: tuple, present: bool) -> dict:
+    result = comp.ridge_correspondence(correlation, 0.5, lr, steps, start, 0)
+    return _encoded({"plane": ridge_plane_figure(result, marked), "filters": filter_figure(result)})
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def decay_figures(n_points: int, noise: float, lr: float, l2: float, weight_decay: float, seed: int, present: bool) -> dict:
+    runs = comp.decay_comparison(n_points, noise, lr, l2, weight_decay, seed)
+    names = comp.DECAY_RUNS
+    shown = [r for r in (1, 2) if (l2, weight_decay)[r - 1] > 0]
+    return _encoded({"scatter": decay_scatter_figure({names[r]: runs["sqrt_v_hat"][r] for r in shown},
+                                            {names[r]: runs["decay"][r] for r in shown}, runs["layer"], lr, l2) if shown else None,
+            "weights": weight_histogram_figure({n: runs["theta"][r] for r, n in enumerate(names)}),
+            "losses": decay_losses_figure(runs["steps"], {n: runs["loss"][r] for r, n in enumerate(names)})})

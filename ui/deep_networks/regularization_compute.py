@@ -60,6 +60,13 @@ def early_stopping_runs(n_points: int, noise: float, lr: float, seed: int) -> di
     }
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def early_stopping_summary(n_points: int, noise: float, lr: float, seed: int) -> dict:
+    """What the page reads on every rerun: the runs without their parameters (a small entry, fast to load)."""
+    runs = early_stopping_runs(n_points, noise, lr, seed)
+    return {k: v for k, v in runs.items() if k not in ("theta",)}
+
+
 def fitted_curves(theta_rows: np.ndarray, xs: np.ndarray) -> np.ndarray:
     """The first seed's network output on xs for each given parameter vector (NumPy, no program)."""
     from networks.model import forward, unflatten_params
@@ -91,3 +98,38 @@ def ridge_correspondence(correlation: float, noise: float, lr: float, steps: int
     Z = loss(problem, np.stack([gx, gy], axis=-1))
     return {**c._asdict(), "eigenvalues": problem.eigenvalues, "eigenvectors": problem.eigenvectors,
             "solution": problem.solution, "grid": (xs, ys, Z), "start": np.asarray(start, dtype=float)}
+
+
+# ---- L2 under Adam against AdamW -------------------------------------------------------------------------
+
+DECAY_STEPS = 1000
+DECAY_RUNS = ("no decay", "Adam + L2", "AdamW")
+
+
+@st.cache_data(max_entries=16, max_size="32MB", show_spinner=False)  # ~0.5 MB an entry (3 runs x 4,353 parameters x 5 arrays)
+def decay_comparison(n_points: int, noise: float, lr: float, l2: float, weight_decay: float, seed: int) -> dict:
+    """The early-stopping network and data, trained full-batch from one start three ways: Adam, Adam with
+    the penalty (l2 / 2)||theta||^2, and AdamW with weight decay ``weight_decay``."""
+    from networks import flatten_params, init_params
+    from networks.model import param_layer_index
+    from networks.regularization import decay_runs
+
+    architecture = early_architecture()
+    data = early_dataset(n_points, noise, seed)
+    theta0 = flatten_params(init_params(architecture, int(seed)))
+    hyper = {"lr": float(lr), "beta1": 0.9, "beta2": 0.999, "eps": 1e-8,
+             "l2": [0.0, float(l2), 0.0], "weight_decay": [0.0, 0.0, float(weight_decay)]}
+    runs = decay_runs(architecture, data, np.stack([theta0] * 3), hyper, DECAY_STEPS)
+    return {"steps": runs.steps, "loss": runs.loss, "theta": runs.theta, "theta0": theta0,
+            "sqrt_v_hat": np.sqrt(runs.second_moment_hat()), "decay": runs.effective_decay(), "finite": runs.finite,
+            "layer": param_layer_index(architecture), "count": runs.count}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def decay_summary(n_points: int, noise: float, lr: float, l2: float, weight_decay: float, seed: int) -> dict:
+    """The numbers the page shows of the three runs (a small entry)."""
+    runs = decay_comparison(n_points, noise, lr, l2, weight_decay, seed)
+    rates, sqrt_v = runs["decay"][1], runs["sqrt_v_hat"][1]
+    return {"final": runs["loss"][:, -1], "norms": np.linalg.norm(runs["theta"], axis=1), "finite": runs["finite"],
+            "rate_quantiles": np.quantile(rates, [0.1, 0.5, 0.9]), "sqrt_v_quantiles": np.quantile(sqrt_v, [0.1, 0.5, 0.9]),
+            "weaker": float(np.mean(rates < lr * weight_decay)), "stronger": float(np.mean(rates > lr * weight_decay))}
