@@ -84,3 +84,82 @@ def test_hold_out_cost_reads_both_runs_at_the_restored_epoch():
         assert cost.early_stopped_test[r] == first[r, rule.best_epoch, TEST]
         assert cost.retrained_test[r] == second[r, rule.best_epoch, TEST]
         assert cost.end_of_run_test[r] == first[r, -1, TEST]
+
+
+# ---- networks.regularization: Adam + L2 and AdamW with their optimizer state, against optax ----------------
+
+def _adam_state(state):
+    """The ScaleByAdamState inside an optax state (however deeply chained)."""
+    import optax
+
+    if isinstance(state, optax.ScaleByAdamState):
+        return state
+    if isinstance(state, (tuple, list)):
+        for part in state:
+            found = _adam_state(part)
+            if found is not None:
+                return found
+    return None
+
+
+def test_decay_runs_equal_optax_adam_with_added_decay_and_adamw_and_their_second_moments():
+    import jax
+    import optax
+
+    from networks import flatten_params, init_params, mlp
+    from networks.model import mean_loss, unflatten_params
+    from networks.regularization import decay_runs
+
+    architecture = mlp(1, [8, 8], "tanh", task="regression")
+    data = make_dataset("curve", 40, 0.5, 1)
+    theta0 = flatten_params(init_params(architecture, 2))
+    lr, l2, wd, steps = 0.02, 0.05, 0.5, 30
+    hyper = {"lr": lr, "beta1": 0.9, "beta2": 0.99, "eps": 1e-8, "l2": [0.0, l2, 0.0], "weight_decay": [0.0, 0.0, wd]}
+    runs = decay_runs(architecture, data, np.stack([theta0] * 3), hyper, steps, n_records=steps + 1)
+    assert runs.finite.all() and np.all(runs.count == steps)
+
+    inputs, targets = data.train
+
+    def loss(theta):
+        return mean_loss(architecture, unflatten_params(architecture, theta), inputs, targets)
+
+    gradient = jax.grad(loss)
+    oracles = [optax.adam(lr, 0.9, 0.99, 1e-8), optax.chain(optax.add_decayed_weights(l2), optax.adam(lr, 0.9, 0.99, 1e-8)),
+               optax.adamw(lr, 0.9, 0.99, 1e-8, weight_decay=wd)]
+    for r, oracle in enumerate(oracles):
+        theta = np.asarray(theta0)
+        state = oracle.init(theta)
+        for _ in range(steps):
+            updates, state = oracle.update(gradient(theta), state, theta)
+            theta = optax.apply_updates(theta, updates)
+        np.testing.assert_allclose(runs.theta[r], theta, rtol=1e-9, atol=1e-12)
+        nu = np.asarray(_adam_state(state).nu)
+        np.testing.assert_allclose(runs.second_moment[r], nu, rtol=1e-9, atol=1e-20)
+        # the effective decay per step read from the state: lr l2 / (sqrt(v^) + eps) + lr wd
+        v_hat = nu / (1 - 0.99**steps)
+        expected = lr * hyper["l2"][r] / (np.sqrt(v_hat) + 1e-8) + lr * hyper["weight_decay"][r]
+        np.testing.assert_allclose(runs.effective_decay()[r], expected, rtol=1e-9)
+    assert np.all(runs.effective_decay()[0] == 0) and np.allclose(runs.effective_decay()[2], lr * wd)
+    # the records are the losses of every split (without the penalty) at steps 0, 1, ...
+    assert np.array_equal(runs.steps, np.arange(steps + 1))
+    for k in range(3):
+        x, t = data.part(k)
+        np.testing.assert_allclose(runs.loss[:, 0, k], mean_loss(architecture, unflatten_params(architecture, theta0), x, t),
+                                   rtol=1e-10)
+
+
+def test_the_penalty_share_of_an_adam_step_is_lr_l2_theta_over_root_v_hat():
+    """One Adam step with the penalty minus the same step without it, from a state whose moments already
+    hold the penalized gradients: their difference is the decay part, lr m^_penalty / (sqrt(v^) + eps), and
+    m^_penalty ~ l2 theta (exactly when beta1 = 0)."""
+    from optimizers.first_order import AdamState, adam_update
+
+    rng = np.random.default_rng(0)
+    theta, g = rng.standard_normal(50), rng.standard_normal(50) * np.geomspace(1e-3, 1e1, 50)
+    l2, lr, eps = 0.01, 0.001, 1e-8
+    hyper = {"lr": lr, "beta1": 0.0, "beta2": 0.999, "eps": eps}
+    state = AdamState(np.int32(100), np.zeros(50), (g + l2 * theta) ** 2)
+    with_penalty, new_state = adam_update(g + l2 * theta, state, theta, hyper)
+    v_hat = np.asarray(new_state.second_moment) / (1 - 0.999**101)
+    without = theta - lr * g / (np.sqrt(v_hat) + eps)  # the loss's part of the same step (same v^)
+    np.testing.assert_allclose(without - np.asarray(with_penalty), lr * l2 * theta / (np.sqrt(v_hat) + eps), rtol=1e-9)
