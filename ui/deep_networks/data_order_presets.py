@@ -34,7 +34,7 @@ PRESETS = {
 }
 
 GAIN_GOAL = 0.15
-BUFFER_LIMIT, BUFFER_GOAL = 32, 0.90
+BUFFER_LIMIT, BUFFER_GOAL = 16, 0.93
 
 
 def _curriculum_gain(results, context):
