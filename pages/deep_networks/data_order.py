@@ -4,7 +4,7 @@ and a replay buffer that draws from all past experience."""
 import numpy as np
 import streamlit as st
 
-from ui.controls import LEARNING_RATES, log_slider
+from ui.controls import LEARNING_RATES, fmt, log_slider
 from ui.deep_networks import data_order_charts as oc
 from ui.deep_networks.data_order_compute import (
     BUFFER_SIZES,
@@ -30,7 +30,7 @@ FLIPS = [0.0, 0.1, 0.2, 0.3]
 START_SHARES = [0.1, 0.2, 0.4, 0.6, 1.0]
 RAMPS = [0.25, 0.5, 0.75]
 BUDGETS = [int(s) for s in np.arange(1, CHECKPOINTS + 1) * (CURRICULUM_STEPS // CHECKPOINTS)]
-LABELS["order_drift"] = DRIFTS.get
+LABELS.update({"order_drift": DRIFTS.get, "order_flip": fmt, "order_start": fmt, "order_ramp": fmt})
 
 
 def curriculum_section() -> dict:
@@ -44,13 +44,13 @@ def curriculum_section() -> dict:
         "labels can be flipped; the test labels stay clean."
     )
     c = st.columns(5)
-    flip = c[0].select_slider("Flipped training labels", FLIPS, 0.2, key="order_flip", bind="query-params",
-                              format_func=lambda v: f"{v:.0%}")
-    start = c[1].select_slider("Curriculum starts with the easiest", START_SHARES, 0.2, key="order_start",
-                               bind="query-params", format_func=lambda v: f"{v:.0%}",
-                               help="100%: no curriculum (every step draws from all the data).")
-    ramp = c[2].select_slider("It reaches all the data after", RAMPS, 0.5, key="order_ramp", bind="query-params",
-                              format_func=lambda v: f"{v:.0%} of the steps")
+    flip = c[0].select_slider("Share of training labels flipped", FLIPS, 0.2, key="order_flip", bind="query-params",
+                              format_func=fmt)
+    start = c[1].select_slider("Curriculum starts with the easiest (share)", START_SHARES, 0.2, key="order_start",
+                               bind="query-params", format_func=fmt,
+                               help="1: no curriculum (every step draws from all the data).")
+    ramp = c[2].select_slider("It reaches all the data after (share of the steps)", RAMPS, 0.5, key="order_ramp",
+                              bind="query-params", format_func=fmt)
     with c[3]:
         lr = log_slider("Learning rate η", "order_lr", LEARNING_RATES, 0.1)
     budget = c[4].select_slider("Budget (steps)", BUDGETS, 64, key="order_budget", bind="query-params",
