@@ -223,3 +223,26 @@ def compare(architecture, dataset, settings, keep_input: float, keep_hidden: flo
     return Comparison(run, dataset, weights, np.array([np.max(np.abs(w)) for w in weights]),
                       np.array([np.std(w) for w in weights]), final[:, 2] - final[:, 0],
                       np.array([roughness(run.step_loss[r]) for r in range(2)]))
+
+
+def unflatten(architecture, theta) -> list:
+    from networks.model import unflatten_params
+    return unflatten_params(architecture, np.asarray(theta, dtype=float))
+
+
+def initial_theta(architecture, seed: int, scheme: str = "he_normal") -> np.ndarray:
+    from networks.model import flatten_params, init_params
+    return flatten_params(init_params(architecture, int(seed), scheme))
+
+
+def hidden_outputs(architecture, params, inputs) -> list:
+    """x^(1) .. x^(L) of a plain network (no normalization, no skips) in NumPy (nothing compiles)."""
+    from networks.activations import activate
+    if architecture.normalization != "none" or any(architecture.residual):
+        raise ValueError("hidden_outputs is for plain networks")
+    x, outputs = np.asarray(inputs, dtype=float), []
+    for l, key in enumerate(architecture.activations):
+        W, b, slope = params[l][0], params[l][1], params[l][2]
+        x = np.asarray(activate(key, x @ W + b, slope))
+        outputs.append(x)
+    return outputs

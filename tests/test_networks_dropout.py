@@ -183,3 +183,37 @@ def test_no_recompilation_when_keep_probabilities_lr_seed_or_l2_move():
     assert sum(TRACE_COUNTS.values()) == traces
     assert compiled_program_count() - programs == 0
     assert counter.count == 0
+
+
+def test_page_measurements_equal_brute_force():
+    losses = np.array([np.nan, 0.5, 0.4, 0.45, 0.2])
+    assert nd.roughness(losses) == pytest.approx((0.1 + 0.05 + 0.25) / 3, rel=1e-12)
+    rng = np.random.default_rng(0)
+    samples, full = rng.uniform(size=(7, 30)), rng.uniform(size=30)
+    targets = (rng.uniform(size=30) > 0.5).astype(float)
+    a = nd.ensemble_agreement(samples, full, targets)
+    mean = [sum(samples[k, n] for k in range(7)) / 7 for n in range(30)]
+    right = lambda p, n: (p > 0.5) == (targets[n] == 1)  # noqa: E731
+    assert a.ensemble_accuracy == pytest.approx(sum(right(mean[n], n) for n in range(30)) / 30)
+    assert a.full_accuracy == pytest.approx(sum(right(full[n], n) for n in range(30)) / 30)
+    assert a.member_accuracy == pytest.approx(sum(right(samples[k, n], n) for k in range(7) for n in range(30)) / 210)
+    assert a.mean_difference == pytest.approx(sum(abs(mean[n] - full[n]) for n in range(30)) / 30)
+    assert a.same_decision == pytest.approx(sum((mean[n] > 0.5) == (full[n] > 0.5) for n in range(30)) / 30)
+
+
+def test_compare_trains_run_zero_as_the_plain_program_and_hidden_outputs_match_the_model():
+    settings = TrainSettings(optimizer="adam", lr=0.02, batch_size=10, epochs=4, snapshot_every=2, seed=2)
+    c = nd.compare(NET, DATA, settings, 0.9, 0.5)
+    plain = train(NET, DATA, settings)
+    assert np.array_equal(c.run.theta[0], plain.theta[0])
+    assert not np.allclose(c.run.theta[1, -1], plain.theta[0, -1])
+    for r in range(2):
+        params = c.run.params(r, -1)
+        w = np.concatenate([np.ravel(layer.W) for layer in params])
+        assert c.largest_weight[r] == np.max(np.abs(w)) and np.array_equal(np.sort(c.weights[r]), np.sort(w))
+        assert c.gap[r] == pytest.approx(float(mean_loss(NET, params, *DATA.test) - mean_loss(NET, params, *DATA.train)),
+                                         rel=1e-10)
+    params = c.run.params(1, -1)
+    xs = network_pass(NET, params, jnp.asarray(DATA.inputs)).xs
+    for mine, model in zip(nd.hidden_outputs(NET, params, DATA.inputs), xs):
+        np.testing.assert_allclose(mine, np.asarray(model), rtol=1e-12, atol=1e-14)
