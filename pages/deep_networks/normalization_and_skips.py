@@ -51,6 +51,10 @@ def training_section(c: dict) -> dict:
         if run["status"] in (1, 2, 3):
             st.error(f"The {names[key]} network diverged and was stopped: {run['message']}. Its curves end at the last "
                      "good snapshot; lower the learning rate.", icon=":material/error:")
+        elif not run["loss"][-1, 0] < run["loss"][0, 0]:
+            st.warning(f"The {names[key]} network ends with a higher training loss than it started with "
+                       f"({run['loss'][0, 0]:.3g} → {run['loss'][-1, 0]:.3g}): the step η = {c['lr']:g} is too large "
+                       "for it.", icon=":material/warning:")
     epochs = {k: r["epochs"] for k, r in runs.items()}
     left, right = st.columns(2)
     with left:
