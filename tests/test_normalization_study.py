@@ -44,10 +44,10 @@ def test_spectra_equal_networks_hessian_eigenvalues(moons, options):
 
 
 def test_curvature_summary_on_a_known_spectrum():
-    s = ns.curvature_summary([0.5, -2.0, 4.0, 0.0, 1e-20, -1.0])
+    s = ns.curvature_summary([0.5, -2.0, 4.0, 0.0, 1e-20, -1.0, 2e-15])  # 2e-15 is below 7 eps 4 = 6.2e-15
     assert s.lambda_max == 4.0 and s.lambda_min == -2.0
-    assert s.tolerance == pytest.approx(6 * np.finfo(float).eps * 4.0)
-    assert s.n_negative == 2 and s.n_zero == 2
+    assert s.tolerance == pytest.approx(7 * np.finfo(float).eps * 4.0, rel=1e-12, abs=0)
+    assert s.n_negative == 2 and s.n_zero == 3
     assert s.smallest_positive == 0.5 and s.kappa_positive == pytest.approx(8.0)
 
 
