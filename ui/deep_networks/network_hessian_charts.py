@@ -34,7 +34,7 @@ def _finite(values) -> np.ndarray:
     return np.where(np.isfinite(values), values, np.nan)
 
 
-def conditioning_figure(labels: list, panels: dict, title: str, height: int = 440) -> dict:
+def conditioning_figure(labels: list, panels: dict, title: str, height: int = 460) -> dict:
     """Side-by-side panels {panel title: (log axis, {when: (variants, seeds) values})}: one marker per seed and a
     bar at the median, at initialization and after training."""
     s = sizes()
@@ -57,7 +57,6 @@ def conditioning_figure(labels: list, panels: dict, title: str, height: int = 44
                                 "offsetgroup": when, "marker": {"color": WHEN_COLORS[when], "size": s["marker"] - 2,
                                                                 "line": {"width": 1, "color": "#ffffff"}}, **axes})
         fig["layout"][f"yaxis{_suffix(i)}"].update({"type": "log" if log else "linear", "exponentformat": "power"})
-        fig["layout"][f"xaxis{_suffix(i)}"].update({"tickangle": -20})
     fig["layout"]["barmode"] = "group"
     fig["layout"]["scattermode"] = "group"
     return style(fig, title, height)
@@ -107,6 +106,15 @@ def cost_figure(live: list, stored: dict, title: str, height: int = 440) -> dict
         fig["data"].append(line("live: exact H + eigvalsh, s", P, [r["exact_seconds"] for r in live], SEQUENCE[0], "solid", ""))
         fig["data"].append(line(f"live: Lanczos {live[0]['lanczos_bytes'] // (8 * live[0]['n_parameters'])} HVPs, s", P,
                                 [r["lanczos_seconds"] for r in live], SEQUENCE[3], "solid", ""))
+    if stored and np.isfinite(stored["exact_cpu"][0]):  # guides of the notes' growth laws through the first stored point
+        P0, t0 = float(stored["n_parameters"][0]), float(stored["exact_cpu"][0])
+        P_guide = np.geomspace(P0, 5000, 20)
+        for power, dash in ((2, "dash"), (3, "dashdot")):
+            guide = line(f"slope of P{'²' if power == 2 else '³'} (guide)", P_guide, t0 * (P_guide / P0) ** power,
+                         "#888888", dash, "")
+            guide["mode"], guide["line"]["width"] = "lines", 1.2
+            fig["data"].append(guide)
+        fig["layout"]["yaxis"] = {**fig["layout"]["yaxis"], "range": [np.log10(min(1e-3, t0 / 3)), 1.5]}
     grid = np.geomspace(30, 5000, 30)
     fig["data"].append(line("exact H: P² × 8 bytes", grid, grid**2 * 8 / 1e6, SEQUENCE[0], "solid", "2", "circle"))
     fig["data"].append(line("Lanczos basis: 64 × P × 8 bytes", grid, 64 * grid * 8 / 1e6, SEQUENCE[3], "solid", "2",

@@ -4,8 +4,6 @@ Numbers in the explanations were measured by the page's own computation at the p
 
 from __future__ import annotations
 
-import numpy as np
-
 from ui.presets import Challenge, Preset
 
 CONTROLLED_KEYS = ("nh_epochs", "nh_lr", "nh_offset", "nh_scale", "nh_gain", "nh_floor", "nh_k", "nh_spectrum",
@@ -24,6 +22,8 @@ VARIANT_TITLES = {
     "large_init": "too large a start",
     "unequal": "widths 2-32",
 }
+SHORT_TITLES = {"tanh": "reference", "sigmoid": "sigmoid", "raw": "raw", "centred": "centred",
+                "large_init": "large start", "unequal": "widths 2-32"}
 BLOCK_TITLES = {"plain": "plain", "skip": "skip connection", "batch": "batch norm", "batch_skip": "batch norm + skip"}
 
 PRESETS = {
@@ -58,9 +58,8 @@ TAME_GOAL = 1.5
 
 def _tame_raw_inputs(results, context):
     """Raw inputs whose top spread at the start is within TAME_GOAL of the standardized reference's."""
-    measured = results["recommendations"]["measured"]
-    spread = lambda key: float(np.median([c.top_ratio for c in measured[key]["at initialization"]]))  # noqa: E731
-    raw, reference = spread("raw"), spread("tanh")
+    spread = results["recommendations"]["spread"]
+    raw, reference = spread["raw"]["at initialization"], spread["tanh"]["at initialization"]
     setting = f"x → {context['scale']:g} x + {context['offset']:g}"
     if raw <= TAME_GOAL * reference:
         return True, (f"Solved: with {setting} the raw network's λ₁/λ{results['k']} at the start is {raw:.3g}, within "
