@@ -42,3 +42,16 @@ def test_what_we_optimize_page_draws_and_the_start_slider_moves_the_paths(app_se
     wait_until_idle(page, timeout=60)
     screenshot(page, "part3_what_we_optimize_margins", full_page=False)
     screenshot(page, "part3_what_we_optimize_full", full_page=True)
+
+
+def test_data_order_page_draws_and_the_budget_slider_moves_the_comparison(app_server, page):
+    open_page(page, app_server, "/data_order", 5)
+    screenshot(page, "part3_data_order_top", full_page=False)
+    before = chart_json(page, 0)
+    press_slider(page, "Budget (steps)", presses=2)
+    wait_for_change(page, 0, before)
+    wait_until_idle(page, timeout=120)
+    assert_no_exception(page)
+    page.locator(".js-plotly-plot").nth(2).scroll_into_view_if_needed()
+    wait_until_idle(page, timeout=60)
+    screenshot(page, "part3_data_order_stream", full_page=False)

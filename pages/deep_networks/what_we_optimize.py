@@ -114,9 +114,9 @@ def margins_section() -> dict:
     m[0].metric("Seeds whose training 0-1 loss reached 0", f"{claim['reached']} of {MARGIN_SEEDS}")
     if rows:
         m[1].metric("First epoch with training 0-1 loss 0 (median)", f"{np.median([r['epoch'] for r in rows]):.0f}")
-        m[2].metric("Test 0-1 loss then → at the end (median)",
+        m[2].metric("Test 0-1 loss then → end (median)",
                     f"{np.median([r['test_then'] for r in rows]):.2%} → {np.median([r['test_end'] for r in rows]):.2%}")
-        m[3].metric("Smallest training margin then → at the end (median)",
+        m[3].metric("Smallest training margin then → end",
                     f"{np.median([r['min_margin_then'] for r in rows]):.2f} → {np.median([r['min_margin_end'] for r in rows]):.2f}")
     else:
         st.warning("No seed classified every training point right within these epochs (the moons overlap at this noise, "

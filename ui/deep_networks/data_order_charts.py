@@ -47,7 +47,8 @@ def curriculum_figure(study: dict, budget: int, height: int = 440) -> dict:
                         "hoverinfo": "skip", "line": {"color": "#111111", "dash": "dot"}})
     fig["layout"]["xaxis"] = {**fig["layout"]["xaxis"], "title": {"text": "step"}}
     fig["layout"]["yaxis"] = {**fig["layout"]["yaxis"], "range": [0.4, 1.01]}
-    fig["layout"]["yaxis2"] = {"overlaying": "y", "side": "right", "range": [0, 1.01], "title": {"text": "share of the data"},
+    fig["layout"]["yaxis2"] = {"overlaying": "y", "side": "right", "range": [0, 1.01], "tickvals": [0, 0.25, 0.5, 0.75, 1],
+                               "title": {"text": "share of the data"},
                                "showgrid": False}
     return _legend_below(fig)
 
