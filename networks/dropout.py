@@ -92,13 +92,20 @@ class MaskAverage(NamedTuple):
 
     @property
     def inverted_z(self) -> np.ndarray:
-        """(mean - x) / standard error: within a few units if the expectation is x."""
-        return (self.inverted_mean - self.unmasked) / np.maximum(self.inverted_error, 1e-300)
+        """(mean - x) / its theoretical standard error |x| sqrt((1 - p) / (p K)): within a few units if
+        the expectation is x (0 where x = 0 or p = 1, where every draw is x). The theory, not the
+        measured error, so that a few masks that all keep a unit do not divide by zero."""
+        return _ratio(self.inverted_mean - self.unmasked, theoretical_error(self.unmasked, self.keep, self.n_masks))
 
     @property
     def plain_z(self) -> np.ndarray:
-        """(mean - x) / standard error without the division: large, the mean is p x."""
-        return (self.plain_mean - self.unmasked) / np.maximum(self.plain_error, 1e-300)
+        """(mean - x) / its theoretical standard error |x| sqrt(p (1 - p) / K) without the division:
+        large, the mean is p x."""
+        return _ratio(self.plain_mean - self.unmasked, self.keep * theoretical_error(self.unmasked, self.keep, self.n_masks))
+
+
+def _ratio(difference, error):
+    return np.where(error > 0, difference / np.where(error > 0, error, 1.0), 0.0)
 
 
 def mask_average(x, keep: float, n_masks: int, seed: int = 0) -> MaskAverage:

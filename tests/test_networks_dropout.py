@@ -204,7 +204,7 @@ def test_page_measurements_equal_brute_force():
 def test_compare_trains_run_zero_as_the_plain_program_and_hidden_outputs_match_the_model():
     settings = TrainSettings(optimizer="adam", lr=0.02, batch_size=10, epochs=4, snapshot_every=2, seed=2)
     c = nd.compare(NET, DATA, settings, 0.9, 0.5)
-    plain = train(NET, DATA, settings)
+    plain = train(NET, DATA, settings, seeds=[2, 2])  # two runs: the same vmapped shape as compare's
     assert np.array_equal(c.run.theta[0], plain.theta[0])
     assert not np.allclose(c.run.theta[1, -1], plain.theta[0, -1])
     for r in range(2):
@@ -217,3 +217,13 @@ def test_compare_trains_run_zero_as_the_plain_program_and_hidden_outputs_match_t
     xs = network_pass(NET, params, jnp.asarray(DATA.inputs)).xs
     for mine, model in zip(nd.hidden_outputs(NET, params, DATA.inputs), xs):
         np.testing.assert_allclose(mine, np.asarray(model), rtol=1e-12, atol=1e-14)
+
+
+def test_z_scores_use_the_theoretical_error_and_stay_finite_for_few_masks():
+    x = np.array([1.0, 0.0, -2.0])
+    m = nd.mask_average(x, 0.9, 10, seed=0)
+    theory = np.abs(x) * np.sqrt(0.1 / 0.9 / 10)
+    expected = np.where(theory > 0, (m.inverted_mean - x) / np.where(theory > 0, theory, 1), 0)
+    np.testing.assert_allclose(m.inverted_z, expected, rtol=1e-12)
+    assert np.all(np.isfinite(m.inverted_z)) and m.inverted_z[1] == 0
+    assert np.all(nd.mask_average(x, 1.0, 10).inverted_z == 0)  # p = 1: every draw is x

@@ -39,8 +39,8 @@ def expectation_section() -> None:
     m[0].metric("Σ mean of x·(D<p)/p  ÷  Σ x", f"{e['inverted_ratio']:.3f}",
                 help="Over the layer's units. 1 in expectation; the spread is the sampling error of the masks.")
     m[1].metric("Largest |mean − x| in standard errors", f"{e['max_z']:.1f}",
-                help=f"Over the {e['active']} active units (a zero output stays zero). Within about 3-4 for 64 units "
-                     "if the expectation is x.")
+                help=f"Over the {e['active']} active units (a zero output stays zero), in units of the theoretical "
+                     "standard error. Within about 3-4 for 64 units if the expectation is x.")
     m[2].metric("Σ mean of x·(D<p)  ÷  Σ x (no division)", f"{e['plain_ratio']:.3f}", help=f"Close to p = {keep:g}.")
     st.caption("The error bars are two standard errors of the mean over the masks, measured; theory gives "
                "x·√((1 − p)/(p·K)) for K masks, so they shrink as 1/√K. At evaluation nothing is dropped and nothing "

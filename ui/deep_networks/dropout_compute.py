@@ -91,6 +91,6 @@ def expectation(keep: float, n_masks: int, seed: int) -> dict:
     return {"unmasked": m.unmasked, "inverted_mean": m.inverted_mean, "inverted_error": m.inverted_error,
             "plain_mean": m.plain_mean, "plain_error": m.plain_error,
             "theory_error": nd.theoretical_error(activations, keep, n_masks),
-            "max_z": float(np.max(np.abs(m.inverted_z[active]))) if keep < 1 and active.any() else 0.0,
+            "max_z": float(np.max(np.abs(m.inverted_z))),
             "inverted_ratio": float(m.inverted_mean.sum() / m.unmasked.sum()),
             "plain_ratio": float(m.plain_mean.sum() / m.unmasked.sum()), "active": int(active.sum())}
