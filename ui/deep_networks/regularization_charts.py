@@ -34,6 +34,7 @@ def early_curves_figure(epochs, loss, best: int, stop: int, triggered: bool, hei
         shape, note = _vertical(float(x), text, color)
         shapes.append(shape)
         notes.append(note)
+    notes[0]["xanchor"] = "right"  # the best epoch's label left of its line, the stop's right of its own
     if best == stop:
         notes[1]["yanchor"], notes[1]["y"] = "top", 0.95
     fig["layout"].update(shapes=shapes, annotations=notes, xaxis={"title": {"text": "epoch"}},
@@ -146,7 +147,7 @@ def decay_scatter_figure(sqrt_v_hat: dict, decay: dict, layer, lr: float, l2: fl
     fig["layout"].update(xaxis={"title": {"text": "√v̂ of the parameter (Adam's second moment, at the end)"}, "type": "log",
                                 "exponentformat": "power"},
                          yaxis={"title": {"text": "share of θᵢ removed per step"}, "type": "log", "exponentformat": "power"})
-    return style(fig, "Effective decay per parameter: the penalty goes through Adam's scaling, AdamW's does not", height)
+    return style(fig, "Effective decay per parameter and step", height)
 
 
 def weight_histogram_figure(thetas: dict, height: int = 400) -> dict:
