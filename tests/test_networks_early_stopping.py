@@ -163,3 +163,27 @@ def test_the_penalty_share_of_an_adam_step_is_lr_l2_theta_over_root_v_hat():
     v_hat = np.asarray(new_state.second_moment) / (1 - 0.999**101)
     without = theta - lr * g / (np.sqrt(v_hat) + eps)  # the loss's part of the same step (same v^)
     np.testing.assert_allclose(without - np.asarray(with_penalty), lr * l2 * theta / (np.sqrt(v_hat) + eps), rtol=1e-9)
+
+
+def test_decay_runs_equal_the_house_training_with_its_l2_penalty_at_full_batch():
+    """networks.train with TrainSettings.l2 / weight_decay and the whole training set as one batch takes the
+    same steps as the page's decay runs (one step per epoch)."""
+    from networks import TrainSettings, flatten_params, init_params, mlp, train
+    from networks.datasets import TRAIN as TRAINING
+    from networks.regularization import decay_runs
+
+    if "l2" not in TrainSettings.__dataclass_fields__:
+        pytest.skip("networks.training has no l2 penalty yet")
+    architecture = mlp(1, [8, 8], "tanh", task="regression")
+    data = make_dataset("curve", 40, 0.5, 1)
+    n_train = int(np.sum(data.split == TRAINING))
+    theta0 = flatten_params(init_params(architecture, 2))
+    lr, l2, wd, steps = 0.02, 0.05, 0.5, 20
+    settings = TrainSettings(optimizer="adamw", lr=lr, beta2=0.99, batch_size=n_train, epochs=steps, snapshot_every=steps)
+    house = train(architecture, data, settings, seeds=[0, 0, 0], initial_params=np.stack([theta0] * 3),
+                  hyper_overrides={"l2": [0.0, l2, 0.0], "weight_decay": [0.0, 0.0, wd]})
+    ours = decay_runs(architecture, data, np.stack([theta0] * 3),
+                      {"lr": lr, "beta1": 0.9, "beta2": 0.99, "eps": 1e-8, "l2": [0.0, l2, 0.0], "weight_decay": [0.0, 0.0, wd]},
+                      steps, n_records=steps + 1)
+    np.testing.assert_allclose(ours.theta, house.final_theta, rtol=1e-8, atol=1e-11)
+    np.testing.assert_allclose(ours.loss[:, -1], house.loss[:, -1], rtol=1e-8)

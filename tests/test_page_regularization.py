@@ -56,7 +56,7 @@ def test_defaults_draw_every_figure_and_every_number_is_recomputed(page):
     # early stopping: the rule on the first seed's validation curve; the test loss of the restored parameters
     runs = comp.early_stopping_runs(128, 0.5, 0.03, 0)
     rule = early_stop(runs["loss"][0, :, 1], 10)
-    assert m["Training stops at epoch"] == str(rule.stop_epoch) and m["Restored parameters: epoch"] == str(rule.best_epoch)
+    assert m["Training stops at epoch"] == str(rule.stop_epoch) and m["Restored epoch"] == str(rule.best_epoch)
     assert float(m["Test loss, restored"]) == pytest.approx(mse_on_test(runs["theta"][rule.best_epoch]), abs=5e-5)
     assert float(m["Test loss, trained to the end"]) == pytest.approx(mse_on_test(runs["theta"][-1]), abs=5e-5)
     assert (rule.stop_epoch, rule.best_epoch) == (32, 21)
@@ -121,7 +121,7 @@ def test_preset_no_patience_stops_at_epoch_7_and_loses_test_loss(page):
     _fresh(at)
     load_preset(at, PRESETS, "impatient")
     m = metrics(at)
-    assert (m["Training stops at epoch"], m["Restored parameters: epoch"]) == ("7", "6")
+    assert (m["Training stops at epoch"], m["Restored epoch"]) == ("7", "6")
     assert m["Test loss, restored"] == "0.5310" and m["Test loss, trained to the end"] == "0.5578"
     rule = early_stop(comp.early_stopping_runs(128, 0.5, 0.03, 0)["loss"][0, :, 1], 10)
     assert (rule.stop_epoch, rule.best_epoch) == (32, 21)

@@ -64,7 +64,7 @@ def early_stopping_section() -> dict:
     m = st.columns(4)
     m[0].metric("Training stops at epoch", f"{rule.stop_epoch}" if rule.triggered else f"{end} (never triggered)",
                 help="The first epoch that is more than 'patience' epochs after the best validation loss so far.")
-    m[1].metric("Restored parameters: epoch", f"{rule.best_epoch}",
+    m[1].metric("Restored epoch", f"{rule.best_epoch}",
                 help="The first epoch with the lowest validation loss among the epochs run.")
     m[2].metric("Test loss, restored", f"{loss[rule.best_epoch, 2]:.4f}",
                 delta=f"{loss[rule.best_epoch, 2] - loss[end, 2]:+.4f} vs the end", delta_color="inverse")
