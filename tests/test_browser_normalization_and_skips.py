@@ -26,19 +26,20 @@ def test_normalization_page_draws_and_a_slider_retrains(app_server, page):
     wait_until_idle(page, timeout=400)
     assert_no_exception(page)
     assert page.locator('[role="dialog"]', has_text="Page not found").count() == 0
-    screenshot(page, "normalization_top", full_page=False)
+    screenshot(page, "nsk_top", full_page=False)
     before = chart_json(page, 0)
     press_slider(page, "Learning rate η", presses=1)
     wait_for_change(page, 0, before)
     wait_until_idle(page, timeout=300)
     assert_no_exception(page)
-    for index, name in ((4, "normalization_curvature"), (6, "normalization_sweep"), (7, "normalization_smoothness"),
-                        (9, "normalization_modes")):
+    for index, name in ((4, "nsk_curvature"), (6, "nsk_sweep"), (7, "nsk_smoothness"),
+                        (9, "nsk_modes")):
         page.locator(".js-plotly-plot").nth(index).scroll_into_view_if_needed()
         screenshot(page, name, full_page=False)
     page.get_by_text("Run the depth study").click()
     wait_for_charts(page, CHARTS + 1, timeout=300)
+    screenshot(page, "nsk_depth_drawn", full_page=False)
     wait_until_idle(page, timeout=300)
     assert_no_exception(page)
     page.locator(".js-plotly-plot").nth(CHARTS).scroll_into_view_if_needed()
-    screenshot(page, "normalization_depth", full_page=False)
+    screenshot(page, "nsk_depth", full_page=False)

@@ -162,10 +162,10 @@ def smoothness_section(c: dict) -> dict:
     left, right = st.columns(2)
     with left:
         st.plotly_chart(nc.smoothness_figure(smooth, names, "loss_low", "loss_high", "Loss after a step along −g",
-                                             "L(θ − ηg) over the step sizes", log_y=True), key="nsk_smooth_loss")
+                                             "L(θ − ηg)", log_y=True), key="nsk_smooth_loss")
     with right:
         st.plotly_chart(nc.smoothness_figure(smooth, names, "change_low", "change_high", "Gradient change over the step",
-                                             "‖∇L(θ − ηg) − ∇L(θ)‖"), key="nsk_smooth_grad")
+                                             "‖∇L(θ − ηg) − g‖"), key="nsk_smooth_grad")
     m = st.columns(4)
     for i, k in enumerate(names):
         m[2 * i].metric(f"{names[k].capitalize()}: mean loss spread", f"{np.mean(smooth[k]['loss_spread']):.3g}",
@@ -204,7 +204,7 @@ def modes_section(c: dict) -> dict:
                 help="max − min over the 90 points of p in training mode with a batch of one.")
     st.caption("A batch of one sample: each unit's batch mean is that sample's own value, so v − μ = 0 and every "
                "normalized unit outputs β whatever the input. The network then says the same thing for every point "
-               "(the red crosses lie on one horizontal line). Small batches give noisy statistics, so training mode "
+               "(the crosses lie on one horizontal line). Small batches give noisy statistics, so training mode "
                "disagrees with evaluation mode more; early in training the running averages still lag behind.")
     return result
 
