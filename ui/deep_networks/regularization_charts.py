@@ -80,7 +80,7 @@ def ridge_plane_figure(result: dict, marked_steps, height: int = 520) -> dict:
     xs, ys, Z = result["grid"]
     gd, ridge, matched = result["gd_path"], result["ridge_path"], result["ridge_at_steps"]
     fig = new_figure()
-    fig["data"].append({"type": "contour", "x": np.asarray(xs), "y": np.asarray(ys), "z": np.log10(np.asarray(Z) + 1e-12),
+    fig["data"].append({"type": "contour", "x": np.asarray(xs), "y": np.asarray(ys), "z": np.log10(np.asarray(Z) + 1e-12).astype(np.float32),
                         "colorscale": VIRIDIS, "showscale": False, "ncontours": 24, "contours": {"coloring": "lines"},
                         "line": {"width": 1}, "name": "log₁₀ loss", "hoverinfo": "skip"})
     fig["data"].append({"type": "scatter", "x": ridge[:, 0], "y": ridge[:, 1], "mode": "lines", "name": "ridge path, λ from ∞ to 0",

@@ -38,7 +38,7 @@ def early_dataset(n_points: int, noise: float, seed: int):
     return make_dataset(EARLY_DATASET, int(n_points), float(noise), int(seed))
 
 
-@st.cache_data(max_entries=16, max_size="64MB", show_spinner=False)  # ~1.1 MB an entry (4 runs x 129 x 4,353 parameters x 2)
+@st.cache_data(max_entries=8, max_size="40MB", show_spinner=False)  # 4.5 MB an entry (129 parameter vectors of 4,353)
 def early_stopping_runs(n_points: int, noise: float, lr: float, seed: int) -> dict:
     """Seeds seed .. seed + 3 (network initialization and minibatch order; the data from ``seed``),
     trained on the training points, and the same on train + validation. Losses (R, n, 3) per epoch and
@@ -92,8 +92,8 @@ def ridge_correspondence(correlation: float, noise: float, lr: float, steps: int
     finite = points[np.all(np.isfinite(points), axis=1) & (np.abs(points).max(axis=1) < 1e3)]
     low, high = finite.min(axis=0), finite.max(axis=0)
     margin = np.maximum(0.15 * (high - low), 0.3)
-    xs = np.linspace(low[0] - margin[0], high[0] + margin[0], 80)
-    ys = np.linspace(low[1] - margin[1], high[1] + margin[1], 80)
+    xs = np.linspace(low[0] - margin[0], high[0] + margin[0], 60)
+    ys = np.linspace(low[1] - margin[1], high[1] + margin[1], 60)
     gx, gy = np.meshgrid(xs, ys)
     Z = loss(problem, np.stack([gx, gy], axis=-1))
     return {**c._asdict(), "eigenvalues": problem.eigenvalues, "eigenvectors": problem.eigenvectors,
@@ -106,7 +106,7 @@ DECAY_STEPS = 1000
 DECAY_RUNS = ("no decay", "Adam + L2", "AdamW")
 
 
-@st.cache_data(max_entries=16, max_size="32MB", show_spinner=False)  # ~0.5 MB an entry (3 runs x 4,353 parameters x 5 arrays)
+@st.cache_data(max_entries=16, max_size="8MB", show_spinner=False)  # 0.37 MB an entry (3 runs x 4,353 parameters x 5 arrays)
 def decay_comparison(n_points: int, noise: float, lr: float, l2: float, weight_decay: float, seed: int) -> dict:
     """The early-stopping network and data, trained full-batch from one start three ways: Adam, Adam with
     the penalty (l2 / 2)||theta||^2, and AdamW with weight decay ``weight_decay``."""
