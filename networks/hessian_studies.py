@@ -191,16 +191,25 @@ def trained_runs(variant: Variant, dataset: Dataset, settings: TrainSettings = S
                  initial_params=initial_thetas(variant, seeds, gain))
 
 
+def initial_spectra(variant: Variant, seeds=STUDY_SEEDS, offset: float = RAW_OFFSET, scale: float = RAW_SCALE,
+                    gain: float | None = None, data_seed: int = 0) -> np.ndarray:
+    """(S, P) eigenvalues of the Hessian at each seed's initial parameters (they do not depend on the training)."""
+    data = training_data(study_data(variant, offset, scale, data_seed=data_seed))
+    return np.array([eigenvalues(variant.architecture(), theta, data) for theta in initial_thetas(variant, seeds, gain)])
+
+
 def condition_study(variant: Variant, settings: TrainSettings = STUDY_SETTINGS, seeds=STUDY_SEEDS,
                     offset: float = RAW_OFFSET, scale: float = RAW_SCALE, gain: float | None = None,
-                    data_seed: int = 0) -> ConditionStudy:
-    """Exact Hessian spectra of the training loss at initialization and after training, per seed."""
+                    data_seed: int = 0, initial: np.ndarray | None = None) -> ConditionStudy:
+    """Exact Hessian spectra of the training loss at initialization and after training, per seed.
+    ``initial``: the spectra at the start if already known (``initial_spectra`` with the same arguments)."""
     architecture = variant.architecture()
     dataset = study_data(variant, offset, scale, data_seed=data_seed)
     run = trained_runs(variant, dataset, settings, seeds, gain)
     data = training_data(dataset)
     S = len(run.seeds)
-    first = [eigenvalues(architecture, run.theta[r, 0], data) for r in range(S)]
+    first = (list(initial) if initial is not None
+             else [eigenvalues(architecture, run.theta[r, 0], data) for r in range(S)])
     last = [eigenvalues(architecture, run.final_theta[r], data) for r in range(S)]
     final_loss = run.loss[np.arange(S), [run.valid_snapshots(r) - 1 for r in range(S)], TRAIN]
     return ConditionStudy(variant, n_parameters(architecture), tuple(int(s) for s in seeds), np.array(first),

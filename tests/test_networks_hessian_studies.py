@@ -80,6 +80,8 @@ def test_the_study_spectra_and_condition_numbers_equal_those_of_a_finite_differe
         assert shown.n_negative == again.n_negative
         np.testing.assert_allclose(shown.kappa, again.kappa, rtol=1e-3)
     assert study.train_loss.shape == (4, 2) and np.all(study.train_loss[:, 1] < study.train_loss[:, 0])
+    # the spectra at the start on their own (the page caches them apart from the training) are the same
+    np.testing.assert_array_equal(hs.initial_spectra(variant, (0, 1, 2, 3), 5.0, 10.0), study.initial_eigenvalues)
 
 
 def _neuron_mask(architecture):

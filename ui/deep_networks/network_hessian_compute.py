@@ -38,9 +38,16 @@ def study(key: str, epochs: int, lr: float, offset: float, scale: float, gain: f
     return _study(key, int(epochs), float(lr), *relevant(key, offset, scale, gain))
 
 
+@st.cache_data(max_entries=64, show_spinner=False)  # 4 x 135 eigenvalues: ~4 kB
+def _initial_spectra(key: str, offset: float, scale: float, gain: float | None) -> np.ndarray:
+    """The spectra at the start: epochs and learning rate do not change them."""
+    return hs.initial_spectra(hs.VARIANTS[key], hs.STUDY_SEEDS, offset, scale, gain)
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
 def _study(key: str, epochs: int, lr: float, offset: float, scale: float, gain: float | None) -> dict:
-    result = hs.condition_study(hs.VARIANTS[key], _settings(epochs, lr), hs.STUDY_SEEDS, offset, scale, gain)
+    result = hs.condition_study(hs.VARIANTS[key], _settings(epochs, lr), hs.STUDY_SEEDS, offset, scale, gain,
+                                initial=_initial_spectra(key, offset, scale, gain))
     return {"initial": result.initial_eigenvalues, "trained": result.trained_eigenvalues,
             "loss": result.train_loss, "messages": result.messages, "P": result.n_parameters,
             "trained_thetas": result.trained_thetas, "initial_thetas": result.initial_thetas,
