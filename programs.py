@@ -44,9 +44,11 @@ if os.environ.get("OPTLAB_DEFAULT_XLA_FLAGS") != "1" and "xla_cpu_use_fusion_emi
 import jax  # noqa: E402
 import numpy as np  # noqa: E402
 
-#: At most this many compiled programs are held here (each ~290 mappings: 100 of them stay far
-#: below the default limit of 65,530 mappings, with room for JAX's own small helper programs).
-MAX_PROGRAMS = int(os.environ.get("OPTLAB_MAX_PROGRAMS", "96"))
+#: At most this many compiled programs are held here. Mappings allowed ~100 (~155 each with the flags
+#: above: far below the default limit of 65,530); memory sets the bound: in the 20-minute soak
+#: (bench/SOAK.md) the server's RSS grew by ~12 MB per live program over a ~600 MB base and reached
+#: 1.96-2.2 GB with 96 live, so 64 keep a server near 1.4 GB.
+MAX_PROGRAMS = int(os.environ.get("OPTLAB_MAX_PROGRAMS", "64"))
 LOG_EVERY = 10
 
 _lock = threading.RLock()

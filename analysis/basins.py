@@ -1,7 +1,8 @@
 """Basins of attraction, zero initialization and plateaus on two-parameter losses.
 
 A basin map runs the same optimizer from every point of an R x R grid of starts, all in one
-vectorized jitted call of ``optimizers.run_trajectories``, and labels where each run ended:
+vectorized jitted call of ``optimizers.engine.run_endpoints`` (the iterates of
+``run_trajectories``, keeping only where each run ended), and labels where each run ended:
 
     label = i   the run settled within ``radius`` of known minimum i
     label = -1  it ran to the end without settling near any minimum (still on a plateau, say)
@@ -24,8 +25,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from landscapes.base import Landscape, mean_loss
-from optimizers import run_trajectories
-from optimizers.engine import STEP_BUCKETS, RunSettings, Trajectories
+from optimizers.engine import STEP_BUCKETS, RunSettings, Trajectories, run_endpoints
 
 BASIN_RESOLUTION = 128  # default grid: 128 x 128 = 16,384 runs in one call
 MAX_BASIN_RESOLUTION = 160
@@ -139,10 +139,16 @@ def basin_map(
     resolution = int(np.clip(resolution, MIN_BASIN_RESOLUTION, MAX_BASIN_RESOLUTION))
     xs, ys, starts = start_grid(landscape.domain, resolution)
     settings = settings.replace(batch_size=None, n_steps=int(np.clip(settings.n_steps, 1, MAX_BASIN_STEPS)))
+    minima = np.array([m.point for m in landscape.minima()]).reshape(-1, 2)
+    radius = settle_radius(landscape.domain)
     began = time.perf_counter()
-    trajectories = run_trajectories(full_batch(landscape), optimizer_key, starts, settings)
+    ends = run_endpoints(landscape, optimizer_key, starts, settings, minima, radius)
     seconds = time.perf_counter() - began
-    labels, final_points, final_loss, settle = summarize_endpoints(landscape, trajectories)
+    labels = label_endpoints(ends.final, ends.status != 0, minima, radius)
+    settle = np.full(len(starts), -1)
+    settled = labels >= 0
+    settle[settled] = ends.last_far[settled, labels[settled]] + 1  # near its minimum from there to the end
+    final_points, final_loss = ends.final, ends.final_loss
     minima = landscape.minima()
     shape = (resolution, resolution)
     return BasinMap(

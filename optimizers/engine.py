@@ -434,6 +434,87 @@ def _race_batch_traced(model, n_steps, full_batch, starts, seeds, samples, param
     return jax.vmap(one, in_axes=(None, 0, 0, None, None, 0))(full_batch, starts, seeds, samples, params, run)
 
 
+class Endpoints(NamedTuple):
+    """Where each of S runs ended, without its path (``run_endpoints``)."""
+
+    final: np.ndarray  # (S, 2) the last good iterate (the start when the start itself is bad)
+    final_loss: np.ndarray  # (S,) its loss (0 when the start is bad, as Trajectories hold it)
+    diverged_at: np.ndarray  # (S,) first bad iterate, n_steps + 1 when none (as Trajectories)
+    status: np.ndarray  # (S,) 0 or the reason (STATUS)
+    last_far: np.ndarray  # (S, M) last good iterate farther than ``radius`` from target m (-1: never)
+
+
+def _endpoints_one(model, optimizer_key, n_steps, start, samples, params, run, targets, radius):
+    """One full-batch run that keeps only what its end needs: the scan of ``_run_one`` and the
+    bookkeeping of ``_finish`` done on the fly, in a loop whose trip count (n_steps + 1 iterates) is
+    traced. Iterate t is classified exactly as ``_finish`` does; nothing is recorded per step."""
+    optimizer = OPTIMIZERS[optimizer_key]
+    ev = _evaluator(model, samples, params)
+    n = samples.shape[0]
+    batch = ev.batch(jnp.full((n,), 1.0 / n))
+    base_lr = run["newton_lr"] if optimizer.family == "second-order" else run["lr"]
+    M = targets.shape[0]
+
+    def body(t, carry):
+        theta, state, good_theta, good_loss, diverged_at, status, last_far = carry
+        loss, grad, extra = ev.evaluate(theta)
+        theta_bad = jnp.where(~jnp.all(jnp.isfinite(theta)), 2, jnp.where(jnp.any(jnp.abs(theta) > run["bound"]) & (t > 0), 3, 0))
+        value_bad = jnp.where(~jnp.isfinite(loss), 1, jnp.where(~jnp.all(jnp.isfinite(grad)), 4, 0))
+        why = jnp.where(theta_bad != 0, theta_bad, value_bad)
+        alive = diverged_at > n_steps
+        good = alive & (why == 0)
+        first_bad = alive & (why != 0)
+        far = jnp.sum((theta[None, :] - targets) ** 2, axis=-1) > radius ** 2
+        carry = (good_theta, good_loss, jnp.where(first_bad, t, diverged_at), jnp.where(first_bad, why, status),
+                 jnp.where(good & far, t, last_far))
+        good_theta, good_loss = jnp.where(good, theta, good_theta), jnp.where(good, loss, good_loss)
+        g = ev.minibatch_gradient(batch, extra)
+        H = ev.batch_hessian(theta, batch) if optimizer.needs_hessian else None
+        new_theta, new_state, _ = _update(optimizer, theta, state, g, H, learning_rate(t, base_lr, run["schedule"]), run)
+        return (new_theta, new_state, good_theta, good_loss) + carry[2:]
+
+    init = (start, optimizer.init(start), start, jnp.zeros((), start.dtype), jnp.asarray(n_steps + 1, jnp.int32),
+            jnp.zeros((), jnp.int32), jnp.full((M,), -1, jnp.int32))
+    _, _, good_theta, good_loss, diverged_at, status, last_far = jax.lax.fori_loop(0, n_steps + 1, body, init)
+    started_bad = diverged_at == 0
+    return (jnp.where(started_bad, start, good_theta), jnp.where(started_bad, 0.0, good_loss), diverged_at, status,
+            last_far)
+
+
+def _endpoints_batch(model, optimizer_key, n_steps, starts, samples, params, run, targets, radius):
+    TRACE_COUNTS[(_model_name(model), optimizer_key, "endpoints")] += 1
+    one = partial(_endpoints_one, model, optimizer_key)
+    return jax.vmap(one, in_axes=(None, 0, None, None, None, None, None))(n_steps, starts, samples, params, run, targets, radius)
+
+
+def run_endpoints(landscape: Landscape, optimizer_key: str, starts, settings: RunSettings, targets=None,
+                  radius: float = 0.0) -> Endpoints:
+    """Full-batch runs of ``optimizer_key`` from each start (S, 2) that return only where they ended.
+
+    The same iterates as ``run_trajectories`` with full batches (tests compare them), without
+    holding S x (n_steps + 1) records: a 256 x 256 grid of 500 steps would record 1.6 GB. For basin
+    maps, ``targets`` (M, 2) and ``radius`` give each run's last iterate farther than ``radius`` from
+    each target (the run settled near target m from ``last_far[:, m] + 1`` on). One compiled program
+    per (landscape model, optimizer, number of starts, number of targets): the step count is traced.
+    """
+    if optimizer_key not in OPTIMIZERS:
+        raise KeyError(f"unknown optimizer {optimizer_key!r}; choose one of {sorted(OPTIMIZERS)}")
+    settings = settings.replace(batch_size=None, sampling="shuffle")
+    n_steps = check_settings(settings)
+    starts = _checked_starts(starts)
+    targets = np.zeros((0, 2)) if targets is None else np.asarray(targets, dtype=float).reshape(-1, 2)
+    # One setting for every start: scalars, not (S,) arrays, so the schedule and the update's
+    # coefficients are computed once per step rather than once per start and step.
+    run = jax.tree.map(lambda values: np.asarray(values)[0], _run_arrays(settings, landscape, 1, None))
+    final, final_loss, diverged_at, status, last_far = compiled_call(
+        _endpoints_batch, (loss_model(landscape), optimizer_key),
+        (np.asarray(n_steps, np.int32), starts, landscape.samples, landscape.params, run, targets,
+         np.asarray(radius, np.float64)))
+    diverged_at = np.minimum(np.asarray(diverged_at), n_steps + 1)
+    status = np.where(diverged_at <= n_steps, np.asarray(status), 0)
+    return Endpoints(np.asarray(final), np.asarray(final_loss), diverged_at, status, np.asarray(last_far))
+
+
 #: The compiled programs: one per (landscape model, optimizer or "race", step bucket), held in the
 #: bounded table of programs.py. All analytic landscapes share one model.
 _run_batch = _run_batch_traced

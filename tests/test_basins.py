@@ -7,7 +7,7 @@ import pytest
 
 from analysis.basins import (
     DIVERGED, UNSETTLED, basin_map, full_batch, gradient_norm_grid, label_endpoints, mirror_losses,
-    plateau_mask, start_grid, summarize_endpoints,
+    plateau_mask, settle_radius, start_grid, summarize_endpoints,
 )
 from landscapes import get_landscape
 from landscapes.critical_points import classify_eigenvalues
@@ -142,3 +142,38 @@ def test_gradient_norm_grid_and_plateau_mask():
     assert G[5, 3] == pytest.approx(direct, rel=1e-12)
     mask = plateau_mask(np.array([1.0, 1.0, 0.0]), np.array([1e-3, 1.0, 1e-3]), 0.0, 0.01, 0.1)
     assert mask.tolist() == [True, False, False]
+
+
+@pytest.mark.parametrize("key, optimizer, lr", [("rosenbrock", "momentum", 1e-3), ("himmelblau", "sgd", 0.05),
+                                                ("himmelblau", "adam", 0.05), ("quadratic", "newton", 1.0),
+                                                ("two_layer_tanh", "sgd", 0.5)])
+def test_run_endpoints_ends_where_the_recorded_trajectories_end(key, optimizer, lr):
+    """The end-points-only run (basin maps) follows run_trajectories' iterates exactly: end point, its loss,
+    where and why a run diverged, and from which step it stays near each minimum."""
+    from optimizers.engine import run_endpoints
+
+    landscape = get_landscape(key)
+    xs, ys, starts = start_grid(landscape.domain, 12)
+    settings = RunSettings(lr=lr, n_steps=120)
+    recorded = run_trajectories(landscape, optimizer, starts, settings)  # full batch: batch_size None
+    minima = np.array([m.point for m in landscape.minima()]).reshape(-1, 2)
+    radius = settle_radius(landscape.domain)
+    ends = run_endpoints(landscape, optimizer, starts, settings, minima, radius)
+    labels, points, losses, settle = summarize_endpoints(landscape, recorded)
+    np.testing.assert_allclose(ends.final, points, rtol=1e-12, atol=1e-14)  # last-bit sums only
+    np.testing.assert_allclose(ends.final_loss, losses, rtol=1e-12, atol=1e-14)
+    assert (ends.diverged_at == recorded.diverged_at).all() and (ends.status == recorded.status).all()
+    settled = labels >= 0
+    assert (ends.last_far[settled, labels[settled]] + 1 == settle[settled]).all()
+    if key == "rosenbrock":
+        assert (recorded.status != 0).any() and settled.any()  # both cases really occur
+
+
+def test_basin_map_settle_steps_equal_the_recorded_runs():
+    landscape = get_landscape("himmelblau")
+    run = RunSettings(lr=0.01, n_steps=200)
+    result = basin_map(landscape, "sgd", run, 16)
+    xs, ys, starts = start_grid(landscape.domain, 16)
+    labels, _, _, settle = summarize_endpoints(landscape, run_trajectories(landscape, "sgd", starts, run))
+    assert (result.label.reshape(-1) == labels).all()
+    assert (result.settle_step.reshape(-1) == settle).all() and (settle > 0).any()
