@@ -130,22 +130,26 @@ def engine_call(landscape, settings: RunSettings = SETTINGS):
     return lambda: jax.block_until_ready(compiled_call(engine._race_batch, static, args))
 
 
-def basin_bench(resolution: int = 256, n_steps: int = 500) -> tuple[float, float]:
-    """(cold, warm) seconds of a resolution^2-start, n_steps GD basin map on the two-layer tanh network."""
-    from analysis.basins import full_batch, start_grid, summarize_endpoints
-    from optimizers import run_trajectories
+def basin_bench(resolution: int = 256, n_steps: int = 500, key: str = "two_layer_tanh") -> tuple[float, float, float]:
+    """(cold, warm wall, warm CPU) seconds of a resolution^2-start, n_steps GD basin map: end points only
+    (``optimizers.engine.run_endpoints``, what ``analysis.basins.basin_map`` runs), labels and settle steps."""
+    from analysis.basins import settle_radius, start_grid
+    from optimizers.engine import run_endpoints
 
-    landscape = get_landscape("two_layer_tanh")
+    landscape = get_landscape(key)
     _, _, starts = start_grid(landscape.domain, resolution)
-    settings = RunSettings(lr=0.3, n_steps=n_steps)
+    minima = np.array([m.point for m in landscape.minima()]).reshape(-1, 2)
+    settings = RunSettings(lr=0.3 if key == "two_layer_tanh" else 0.01, n_steps=n_steps)
 
     def basin():
-        return summarize_endpoints(landscape, run_trajectories(full_batch(landscape), "sgd", starts, settings))
+        return run_endpoints(landscape, "sgd", starts, settings, minima, settle_radius(landscape.domain))
 
     began = time.perf_counter()
     basin()
     cold = time.perf_counter() - began
-    return cold, _median(basin, 3)
+    cpu = time.process_time()
+    warm = _median(basin, 3)
+    return cold, warm, (time.process_time() - cpu) / 3
 
 
 def main() -> None:
@@ -180,8 +184,10 @@ def main() -> None:
     print(f"\nfirst race in this process (compile or persistent-cache load): {cold:.1f} s; "
           f"largest iterate difference vs optax {optax_gap:.1e}, vs NumPy {numpy_gap:.1e}")
     if "--basins" in sys.argv[1:]:
-        basin_cold, basin_warm = basin_bench()
-        print(f"basin map 256^2 starts x 500 GD steps, two-layer tanh: first {basin_cold:.1f} s, warm {basin_warm:.2f} s")
+        for key in ("himmelblau", "two_layer_tanh"):
+            basin_cold, basin_warm, basin_cpu = basin_bench(key=key)
+            print(f"basin map 256^2 starts x 500 GD steps, {key}: first {basin_cold:.1f} s, warm {basin_warm:.2f} s "
+                  f"(CPU {basin_cpu:.2f} s)")
     with open("/proc/loadavg") as load:
         print(f"load average: {load.read().split()[:3]}")
 
