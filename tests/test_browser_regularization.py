@@ -29,6 +29,8 @@ def test_regularization_page_draws_and_a_slider_redraws(app_server, page):
     assert_no_exception(page)
     assert page.locator('[role="dialog"]', has_text="Page not found").count() == 0
     screenshot(page, "regularization_early_stopping", full_page=False)
+    page.locator(".js-plotly-plot").nth(2).scroll_into_view_if_needed()
+    screenshot(page, "regularization_hold_out", full_page=False)
     page.locator(".js-plotly-plot").nth(PLANE).scroll_into_view_if_needed()
     before = chart_json(page, PLANE)
     press_slider(page, "Correlation of the two inputs", presses=2, key="ArrowLeft")

@@ -69,7 +69,7 @@ def early_stopping_section() -> dict:
     m[2].metric("Test loss, restored", f"{loss[rule.best_epoch, 2]:.4f}",
                 delta=f"{loss[rule.best_epoch, 2] - loss[end, 2]:+.4f} vs the end", delta_color="inverse")
     m[3].metric("Test loss, trained to the end", f"{loss[end, 2]:.4f}")
-    st.caption(f"Noise variance σ² = {noise ** 2:.2f} is the smallest mean squared error any function can reach on new points. "
+    st.caption(f"Noise variance σ² = {noise ** 2:.2f} is the smallest mean squared error any function can expect on new points (a few test points can land below it by chance). "
                f"Epochs saved by stopping: {end - rule.stop_epoch} of {end}. Training loss at the restored epoch "
                f"{loss[rule.best_epoch, 0]:.4f}, at the end {loss[end, 0]:.4f}: it keeps falling while the network fits the noise.")
     return {"rule": rule, "loss": loss, "end": end, "runs": runs, "patience": int(patience), "noise": float(noise),
