@@ -20,7 +20,8 @@ AdamW update rule (``optimizers.first_order.adamw_update``; with weight_decay 0 
 g + l2 theta. One compiled program per (architecture, number of record slots) trains several runs
 at once (vmap), each with its own traced l2, weight_decay, lr, betas and eps, from its own start;
 the number of steps between records is traced. The losses of every split are recorded at each
-slot. The penalty covers the whole flat vector theta (weights and biases), as in networks.training.
+slot. A step whose gradient is non-finite or whose parameters leave |theta_i| < DIVERGENCE_BOUND is not
+applied, and the run stays at its last good parameters (as in networks.training). The penalty covers the whole flat vector theta (weights and biases), as in networks.training.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ import numpy as np
 
 from networks.datasets import TRAIN, Dataset
 from networks.model import Architecture, example_losses, forward, unravel_function
-from networks.training import padded_data
+from networks.training import DIVERGENCE_BOUND, padded_data
 from optimizers.first_order import AdamwState, adamw_init, adamw_update
 from programs import bounded_jit
 
@@ -57,7 +58,7 @@ class DecayRuns(NamedTuple):
     count: np.ndarray  # (R,) steps taken (t of the bias correction)
     theta0: np.ndarray  # (R, P)
     hyper: dict  # name -> (R,)
-    finite: np.ndarray  # (R,) no non-finite loss or parameter was met
+    finite: np.ndarray  # (R,) every step was applied: no non-finite gradient, no parameter beyond DIVERGENCE_BOUND
 
     def second_moment_hat(self) -> np.ndarray:
         """v^ = v / (1 - beta2^t), (R, P)."""
@@ -93,7 +94,7 @@ def _decay_one(architecture: Architecture, n_slots: int, theta0, hyper, data, pl
         theta, state, finite = carry
         g = gradient(theta) + hyper["l2"] * theta  # the penalty's gradient joins the loss's
         new_theta, new_state = adamw_update(g, state, theta, hyper)
-        ok = finite & jnp.all(jnp.isfinite(new_theta))
+        ok = finite & jnp.all(jnp.isfinite(g)) & jnp.all(jnp.abs(new_theta) < DIVERGENCE_BOUND)  # as networks.training
         keep = lambda new, old: jnp.where(ok, new, old)  # noqa: E731
         return keep(new_theta, theta), jax.tree.map(keep, new_state, state), ok
 

@@ -187,3 +187,18 @@ def test_decay_runs_equal_the_house_training_with_its_l2_penalty_at_full_batch()
                       steps, n_records=steps + 1)
     np.testing.assert_allclose(ours.theta, house.final_theta, rtol=1e-8, atol=1e-11)
     np.testing.assert_allclose(ours.loss[:, -1], house.loss[:, -1], rtol=1e-8)
+
+
+def test_a_decay_run_thrown_too_far_stops_at_its_last_good_step():
+    from networks import flatten_params, init_params, mlp
+    from networks.regularization import decay_runs
+    from networks.training import DIVERGENCE_BOUND
+
+    architecture = mlp(1, [8, 8], "tanh", task="regression")
+    data = make_dataset("curve", 40, 0.5, 1)
+    theta0 = flatten_params(init_params(architecture, 2))
+    runs = decay_runs(architecture, data, np.stack([theta0] * 3),
+                      {"lr": 10.0, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "l2": 0.0, "weight_decay": [0.0, 0.0, 10.0]}, 200)
+    assert runs.finite[0] and not runs.finite[2]  # wd * lr = 100: each step multiplies theta by about -99
+    assert np.all(np.isfinite(runs.theta)) and np.all(np.abs(runs.theta) < DIVERGENCE_BOUND)
+    assert np.all(np.isfinite(runs.loss))

@@ -187,3 +187,7 @@ def test_bad_input_divergence_and_absurd_decay_are_explained(page):
     widget(at, "reg_decay_lr").set_value(0.1).run()
     ok(at)
     assert any("removes all of every parameter" in w.value for w in at.warning)
+    widget(at, "reg_decay_lr").set_value(10.0).run()
+    ok(at)
+    assert any("AdamW run diverged" in e.value for e in at.error)
+    assert not any("nan" in m.value.lower() or "inf" in m.value.lower() for m in at.metric), metrics(at)

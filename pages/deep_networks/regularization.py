@@ -24,6 +24,11 @@ from ui.theme import presentation_on
 from ui.presets import challenge_box, preset_picker, show_challenge_result
 from ui.urlstate import LABELS
 
+def loss_text(value: float) -> str:
+    """A loss with four decimals, or three significant digits once it is huge (a run thrown far away)."""
+    return f"{value:.4f}" if abs(value) < 1000 else f"{value:.3g}"
+
+
 LABELS.update({"reg_ridge_lr": fmt, "reg_start": STARTS.get, "reg_l2": fmt, "reg_wd": fmt})
 
 
@@ -55,6 +60,10 @@ def early_stopping_section() -> dict:
     loss = runs["loss"][0, :valid]
     rule = early_stop(loss[:, 1], int(patience))
     end = valid - 1
+    if loss[end, 0] > loss[0, 0]:
+        st.warning(f"The training loss ends above where it started ({loss[end, 0]:.3g} against {loss[0, 0]:.3g}): the step "
+                   f"η = {lr:g} is too large for this network to learn the curve, so there is nothing to stop early. Lower η.",
+                   icon=":material/warning:")
     figures = rc.early_figures(int(n_points), float(noise), float(lr), seed, int(patience), presentation_on())
     left, right = st.columns(2)
     with left:
@@ -66,9 +75,9 @@ def early_stopping_section() -> dict:
                 help="The first epoch that is more than 'patience' epochs after the best validation loss so far.")
     m[1].metric("Restored epoch", f"{rule.best_epoch}",
                 help="The first epoch with the lowest validation loss among the epochs run.")
-    m[2].metric("Test loss, restored", f"{loss[rule.best_epoch, 2]:.4f}",
+    m[2].metric("Test loss, restored", loss_text(loss[rule.best_epoch, 2]),
                 delta=f"{loss[rule.best_epoch, 2] - loss[end, 2]:+.4f} vs the end", delta_color="inverse")
-    m[3].metric("Test loss, trained to the end", f"{loss[end, 2]:.4f}")
+    m[3].metric("Test loss, trained to the end", loss_text(loss[end, 2]))
     st.caption(f"Noise variance σ² = {noise ** 2:.2f} is the smallest mean squared error any function can expect on new points (a few test points can land below it by chance). "
                f"Epochs saved by stopping: {end - rule.stop_epoch} of {end}. Training loss at the restored epoch "
                f"{loss[rule.best_epoch, 0]:.4f}, at the end {loss[end, 0]:.4f}: it keeps falling while the network fits the noise.")
@@ -97,8 +106,8 @@ def hold_out_section(early: dict) -> dict:
     st.plotly_chart(early["figures"]["hold_out"], key="reg_hold_out")
     better = int(np.sum(cost.retrained_test < cost.early_stopped_test))
     m = st.columns(3)
-    m[0].metric("Mean test loss, early-stopped", f"{cost.early_stopped_test.mean():.4f}")
-    m[1].metric("Mean test loss, train + validation", f"{cost.retrained_test.mean():.4f}",
+    m[0].metric("Mean test loss, early-stopped", loss_text(cost.early_stopped_test.mean()))
+    m[1].metric("Mean test loss, train + validation", loss_text(cost.retrained_test.mean()),
                 delta=f"{cost.retrained_test.mean() - cost.early_stopped_test.mean():+.4f}", delta_color="inverse")
     m[2].metric("Seeds where the larger training set wins", f"{better} of {len(cost.best_epochs)}")
     st.caption("Restored epochs per seed: " + ", ".join(str(int(e)) for e in cost.best_epochs) + ". With so few test points "
@@ -180,7 +189,8 @@ def decay_section(early: dict, controls: dict) -> dict:
     names = comp.DECAY_RUNS
     for r, name in enumerate(names):
         if not summary["finite"][r]:
-            st.error(f"The {name} run met non-finite values and was stopped at its last good step; lower the learning rate.",
+            st.error(f"The {name} run diverged (a non-finite gradient, or a parameter beyond ±10⁶) and was stopped at its "
+                     "last good step; its numbers are from there. Lower the learning rate or the decay.",
                      icon=":material/error:")
     if lr * wd >= 1:
         st.warning(f"η·λ_w = {lr * wd:g} ≥ 1: AdamW removes all of every parameter (or more) at each step.", icon=":material/warning:")
@@ -198,12 +208,13 @@ def decay_section(early: dict, controls: dict) -> dict:
     final, norms = summary["final"], summary["norms"]
     m = st.columns(3)
     for r, name in enumerate(names):
-        m[r].metric(f"{name}: test loss at the end", f"{final[r, 2]:.4f}", help=f"Training loss {final[r, 0]:.4f}, ‖θ‖ = {norms[r]:.3g}.")
+        m[r].metric(f"{name}: test loss at the end", loss_text(final[r, 2]), help=f"Training loss {final[r, 0]:.4f}, ‖θ‖ = {norms[r]:.3g}."
+                    + ("" if summary["finite"][r] else " The run stopped at its last good step."))
     q, v = summary["rate_quantiles"], summary["sqrt_v_quantiles"]
     spread = float(q[2] / q[0]) if l2 > 0 else float("nan")
     weaker = summary["weaker"] if l2 > 0 and wd > 0 else float("nan")
     st.markdown("| run | ‖θ‖ at the end | test loss | training loss |\n|---|---|---|---|\n" + "\n".join(
-        f"| {name} | {norms[r]:.3g} | {final[r, 2]:.4f} | {final[r, 0]:.4f} |" for r, name in enumerate(names)))
+        f"| {name} | {norms[r]:.3g} | {loss_text(final[r, 2])} | {loss_text(final[r, 0])} |" for r, name in enumerate(names)))
     if l2 > 0:
         st.caption(f"Adam + L2: the decay per step spans {spread:.3g}× between the 10th and 90th percentile of the parameters "
                    f"(√v̂ from {v[0]:.2g} to {v[2]:.2g}); "
