@@ -9,7 +9,7 @@ import programs  # noqa: E402
 
 programs.keep_memory_trimmed()  # once per server process: freed heap pages go back to the system (RSS)
 import ui.preload  # noqa: E402,F401  (every module once, in one thread: see its docstring)
-from ui.navigation import ROOT, PageEnded, available_pages, sidebar_navigation
+from ui.navigation import PageEnded, session_pages, sidebar_navigation
 from ui.exports import chart_data_button, start_recording
 from ui.presets import link_preset_values
 from ui.urlstate import capture_initial_params, check_link, normalize_present_param
@@ -20,12 +20,7 @@ presenting = normalize_present_param() or st.session_state.get("present", False)
 st.set_page_config(page_title="Optimization lab", page_icon=":material/insights:", layout="wide",
                    initial_sidebar_state="collapsed" if presenting else "auto")
 
-sections: dict[str, list] = {}
-for page in available_pages():
-    sections.setdefault(page.section, []).append(
-        st.Page(str(ROOT / page.path), title=page.title, icon=page.icon,
-                url_path=page.url_path or None, default=not page.url_path)
-    )
+sections = session_pages()
 
 page = st.navigation(sections, position="hidden")
 sidebar_navigation(sections)

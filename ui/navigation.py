@@ -47,6 +47,28 @@ def available_pages() -> list[PageInfo]:
     return [p for p in PAGES if (ROOT / p.path).exists()]
 
 
+_SESSION_PAGES = "_navigation_pages"
+
+
+def session_pages() -> dict:
+    """{section: [st.Page, ...]} for app.py's st.navigation, built once per session.
+
+    Building the 18 st.Page objects cost ~1-3 ms each on every rerun (path checks, icon validation); a
+    session reuses its own. Not shared between sessions: st.navigation marks the returned page as the
+    one its run may call (``Page._can_be_called``), which two sessions' runs at once would race on."""
+    import streamlit as st
+
+    sections = st.session_state.get(_SESSION_PAGES)
+    if sections is None:
+        sections = {}
+        for page in available_pages():
+            sections.setdefault(page.section, []).append(
+                st.Page(str(ROOT / page.path), title=page.title, icon=page.icon,
+                        url_path=page.url_path or None, default=not page.url_path))
+        st.session_state[_SESSION_PAGES] = sections
+    return sections
+
+
 NAVIGATION_KEY = "lab_navigation"  # the sidebar container of the page links (CSS class st-key-lab_navigation)
 
 
