@@ -596,6 +596,8 @@ def train(architecture: Architecture, dataset: Dataset, settings: TrainSettings,
         if name not in HYPERPARAMETERS:
             raise KeyError(f"unknown hyperparameter {name!r}; choose one of {HYPERPARAMETERS}")
         hyper[name] = np.broadcast_to(np.asarray(values, dtype=float), (n_runs,)).copy()
+    if np.any(hyper["l2"] < 0):
+        raise ValueError(f"l2 is a penalty strength, at least 0; got {hyper['l2']}")
     validate_keep("keep_input", hyper["keep_input"])
     validate_keep("keep_hidden", hyper["keep_hidden"])
     if dropout is None:

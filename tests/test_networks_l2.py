@@ -85,3 +85,9 @@ def test_l2_per_run_overrides_equal_separate_runs():
     alone = train(NET, DATA, FULL_BATCH.replace(l2=0.3))
     np.testing.assert_allclose(both.theta[1], alone.theta[0], rtol=1e-12, atol=1e-14)
     assert not np.allclose(both.theta[0, -1], both.theta[1, -1])
+
+
+def test_a_negative_or_non_finite_penalty_is_refused():
+    for bad in (-0.1, np.inf, np.nan):
+        with pytest.raises(ValueError):
+            train(NET, DATA, FULL_BATCH.replace(l2=bad))

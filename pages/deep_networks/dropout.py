@@ -11,6 +11,7 @@ from ui.deep_networks import dropout_charts as charts
 from ui.deep_networks import dropout_compute as comp
 from ui.deep_networks.dropout_presets import (CHALLENGES, CONTROLLED_KEYS, EXPECTATION_MASKS, KEEPS, PRESETS,
                                               SUBNETWORKS)
+from ui.theme import presentation_on
 from ui.presets import challenge_box, preset_picker, show_challenge_result
 from ui.urlstate import LABELS
 
@@ -34,7 +35,8 @@ def expectation_section() -> None:
     keep = c[0].select_slider("Keep probability p", KEEPS, 0.5, key="drop_exp_keep", bind="query-params")
     n_masks = c[1].select_slider("Masks averaged", EXPECTATION_MASKS, 1000, key="drop_exp_masks", bind="query-params")
     e = comp.expectation(float(keep), int(n_masks), 0)
-    st.plotly_chart(charts.expectation_figure(e, float(keep), int(n_masks)), key="drop_expectation_chart")
+    st.plotly_chart(charts.expectation_figures(float(keep), int(n_masks), 0, presentation_on()),
+                    key="drop_expectation_chart")
     m = st.columns(3)
     m[0].metric("Σ mean of x·(D<p)/p  ÷  Σ x", f"{e['inverted_ratio']:.3f}",
                 help="Over the layer's units. 1 in expectation; the spread is the sampling error of the masks.")
@@ -77,12 +79,12 @@ def gap_section() -> dict:
     if keep_hidden == 1.0 and keep_input == 1.0:
         st.info("Both keep probabilities are 1: the second run drops nothing, so both runs are the same.",
                 icon=":material/info:")
+    figures = charts.gap_figures(args, presentation_on())
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(charts.loss_curves_figure(r["epochs"], r["loss"]), key="drop_loss_chart")
+        st.plotly_chart(figures["loss"], key="drop_loss_chart")
     with right:
-        st.plotly_chart(charts.maps_figure(r["maps"], r["axes"], r["points"], r["targets"], r["split"]),
-                        key="drop_maps_chart")
+        st.plotly_chart(figures["maps"], key="drop_maps_chart")
     final = r["loss"][:, -1]
     m = st.columns(4)
     for i, name in enumerate((charts.WITHOUT, charts.WITH)):
@@ -92,9 +94,9 @@ def gap_section() -> dict:
     st.subheader("A rougher path, smaller weights")
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(charts.trained_loss_figure(r["epochs"], r["step_loss"]), key="drop_rough_chart")
+        st.plotly_chart(figures["rough"], key="drop_rough_chart")
     with right:
-        st.plotly_chart(charts.weight_histogram_figure(r["weights"]), key="drop_weights_chart")
+        st.plotly_chart(figures["weights"], key="drop_weights_chart")
     m = st.columns(4)
     m[0].metric(f"Roughness, {charts.WITHOUT}", f"{r['roughness'][0]:.4f}",
                 help=f"Mean |change| of the loss as trained between recorded epochs ({comp.SNAPSHOT_EVERY} apart).")
@@ -124,12 +126,12 @@ def ensemble_section(args: tuple) -> dict:
     n_masks = st.select_slider("Sub-networks sampled", SUBNETWORKS, 64, key="drop_masks", bind="query-params")
     with st.spinner("Evaluating the sub-networks..."):
         e = comp.ensemble(*args, int(n_masks))
+    figures = charts.ensemble_figures(args, int(n_masks), presentation_on())
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(charts.agreement_figure(e["ensemble_probability"], e["full_probability"]),
-                        key="drop_agreement_chart")
+        st.plotly_chart(figures["agreement"], key="drop_agreement_chart")
     with right:
-        st.plotly_chart(charts.members_figure(e["samples"], e["full_probability"]), key="drop_members_chart")
+        st.plotly_chart(figures["members"], key="drop_members_chart")
     m = st.columns(4)
     m[0].metric("Test accuracy, full network", f"{e['full_accuracy']:.1%}")
     m[1].metric(f"Test accuracy, mean of {n_masks} sub-networks", f"{e['ensemble_accuracy']:.1%}")

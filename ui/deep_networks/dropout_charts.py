@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import numpy as np
+import streamlit as st
 
-from ui.charts import VIRIDIS, new_figure, style
+from ui.charts import VIRIDIS, encode_arrays, new_figure, style
 from ui.theme import SEQUENCE, sizes
 
 WITHOUT, WITH = "without dropout", "with dropout"
 COLORS = {WITHOUT: SEQUENCE[0], WITH: SEQUENCE[3]}
+MEMBERS_SHOWN = 64  # sub-networks drawn per test point (the measurements use all of them)
 
 
 def expectation_figure(e: dict, keep: float, n_masks: int, height: int = 400) -> dict:
@@ -121,6 +123,7 @@ def agreement_figure(ensemble, full, height: int = 400) -> dict:
 def members_figure(samples, full, height: int = 400) -> dict:
     """The first test points: each sub-network's probability (dots) and the full network's (a bar)."""
     s = sizes()
+    samples = samples[:MEMBERS_SHOWN]
     K, N = samples.shape
     points = np.repeat(np.arange(1, N + 1), K)
     fig = new_figure()
@@ -135,3 +138,30 @@ def members_figure(samples, full, height: int = 400) -> dict:
     fig["layout"]["xaxis"] = {"title": {"text": "test point"}}
     fig["layout"]["yaxis"] = {"title": {"text": "p(class 1)"}, "range": [-0.02, 1.02]}
     return style(fig, f"{K} sub-networks on the first {N} test points", height)
+
+
+# ------------------------------------------------ cached by their inputs (a plain rerun builds nothing)
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def expectation_figures(keep: float, n_masks: int, seed: int, present: bool) -> dict:
+    from ui.deep_networks import dropout_compute as comp
+    return encode_arrays(expectation_figure(comp.expectation(keep, n_masks, seed), keep, n_masks))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def gap_figures(args: tuple, present: bool) -> dict:
+    """The four figures of the gap section for ``dropout_compute.comparison(*args)``."""
+    from ui.deep_networks import dropout_compute as comp
+    r = comp.comparison(*args)
+    return {"loss": encode_arrays(loss_curves_figure(r["epochs"], r["loss"])),
+            "maps": encode_arrays(maps_figure(r["maps"], r["axes"], r["points"], r["targets"], r["split"])),
+            "rough": encode_arrays(trained_loss_figure(r["epochs"], r["step_loss"])),
+            "weights": encode_arrays(weight_histogram_figure(r["weights"]))}
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def ensemble_figures(args: tuple, n_masks: int, present: bool) -> dict:
+    from ui.deep_networks import dropout_compute as comp
+    e = comp.ensemble(*args, n_masks)
+    return {"agreement": encode_arrays(agreement_figure(e["ensemble_probability"], e["full_probability"])),
+            "members": encode_arrays(members_figure(e["samples"], e["full_probability"]))}

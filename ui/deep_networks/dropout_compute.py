@@ -26,7 +26,7 @@ TEST_POINTS = 300  # training points + 300 stay in one data bucket (512) for 40.
 EPOCHS = 200
 SNAPSHOT_EVERY = 2  # 101 snapshots: one bucket (129)
 BATCH = 16
-MAP_RESOLUTION = 60
+MAP_RESOLUTION = 50
 EXPECTATION_LAYER = 1  # the hidden layer whose outputs the expectation check masks
 
 
@@ -44,7 +44,7 @@ def dataset(n_train: int, noise: float, seed: int):
     return make_dataset(DATASET, n, float(noise), int(seed), fractions=(n_train / n, 0.0, TEST_POINTS / n))
 
 
-@st.cache_data(max_entries=16, max_size="32MB", show_spinner=False)  # ~0.6 MB an entry (2 x 101 x 8,577 x 2 floats)
+@st.cache_data(max_entries=16, max_size="32MB", show_spinner=False)  # ~0.4 MB an entry (final parameters and weights of 2 runs, 2 maps of 50 x 50)
 def comparison(n_train: int, noise: float, keep_input: float, keep_hidden: float, lr: float, seed: int) -> dict:
     """Both runs' curves, weights, measurements and decision maps (NumPy)."""
     net, data = architecture(), dataset(n_train, noise, seed)
@@ -76,7 +76,7 @@ def ensemble(n_train: int, noise: float, keep_input: float, keep_hidden: float, 
     samples = nd.sampled_predictions(net, theta, inputs, keep_input, keep_hidden, n_masks, seed=seed + 1)
     full = numpy_outputs(net, nd.unflatten(net, theta), inputs)
     a = nd.ensemble_agreement(samples, full, targets)
-    return {**a._asdict(), "samples": samples[:, :40], "n_masks": int(n_masks)}
+    return {**a._asdict(), "samples": samples[:, :30], "n_masks": int(n_masks)}
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

@@ -30,8 +30,8 @@ PRESETS = {
     "heavy": Preset(
         "Too much dropout underfits",
         "p = 0.2: the sub-networks are too thin to fit the moons: the training loss (0.401) is above the test loss "
-        "(0.373), the test accuracy drops to 81.3% (86.7% without), and the loss as trained jumps by 0.20 from one "
-        "recorded epoch to the next.",
+        "(0.373), the test accuracy drops to 81.3% (86.7% without), and the loss as trained jumps by 0.20 on average "
+        "from one recorded epoch to the next.",
         {"drop_keep": 0.2},
     ),
     "inputs": Preset(
