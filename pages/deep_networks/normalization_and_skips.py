@@ -187,7 +187,7 @@ def modes_section(c: dict) -> dict:
         "predicts the 90 held-out points both ways, in training mode cut into minibatches of each size B."
     )
     epochs = result["epochs"]
-    picks = sorted({0, min(2, len(epochs) - 1), len(epochs) // 4, len(epochs) - 1})
+    picks = sorted({int(i) for i in np.unique(epochs, return_index=True)[1]})
     left, right = st.columns(2)
     with left:
         st.plotly_chart(nc.mode_gap_figure(result["batches"], result["gap"], epochs, picks), key="nsk_mode_gap")

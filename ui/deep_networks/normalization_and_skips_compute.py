@@ -31,8 +31,9 @@ CURVATURE_POINTS = 6  # snapshots whose exact Hessian is computed (a fixed count
 SWEEP_GRID = np.array([0.01, 0.015, 0.025, 0.04, 0.06, 0.1, 0.15, 0.25, 0.4, 0.6, 1.0, 1.5, 2.5, 4.0, 6.0, 10.0])  # 16 runs, one call
 SWEEP_STEPS = 32
 SMOOTH_FACTORS = 2.0 ** np.linspace(-2, 2, 9)  # step sizes eta = lr x these
-MODE_BATCHES = (1, 2, 4, 8, 16, 32, 64)
-MODE_ROWS = 64
+MODE_BATCHES = (1, 2, 4, 8, 16, 32)
+MODE_ROWS = 32
+MODE_SNAPSHOTS = 4  # the start, the second snapshot, a quarter of the run, the end
 DEPTHS = (1, 2, 4, 8, 12, 16)
 DEPTH_SEEDS = (0, 1, 2)
 DEPTH_WIDTH = 8
@@ -134,31 +135,35 @@ def smoothness(key: str, lr: float, epochs: int, batch: int, seed: int) -> dict:
             "loss": profile.loss[:n]}
 
 
-@st.cache_data(max_entries=16, show_spinner=False)  # 7 x 33 gaps and 90 outputs: ~60 kB
+def mode_snapshots(n_snapshots: int) -> np.ndarray:
+    """The snapshots the modes are compared at (MODE_SNAPSHOTS of them, repeats allowed for short runs)."""
+    return np.array(sorted([0, min(2, n_snapshots - 1), n_snapshots // 4, n_snapshots - 1]))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)  # 6 x 4 gaps and 90 outputs per batch size: ~30 kB
 def modes(key: str, lr: float, epochs: int, batch: int, seed: int) -> dict:
-    """Training mode against evaluation mode of a batch-normalized ``one_run`` on the 90 held-out points:
-    the mean |p_train - p_eval| and both accuracies at every snapshot, for every batch size of MODE_BATCHES."""
+    """Training mode against evaluation mode of a batch-normalized ``one_run`` on the 90 held-out points at
+    MODE_SNAPSHOTS snapshots: the mean |p_train - p_eval| and both accuracies, for every batch size of MODE_BATCHES."""
     run = one_run(key, lr, epochs, batch, seed)
     if run["running"] is None:
         raise ValueError(f"{key} has no batch normalization")
     dataset = data()
     held_out = (dataset.split == VALIDATION) | (dataset.split == TEST)
     inputs, targets = dataset.inputs[held_out], dataset.targets[held_out]
-    n = len(run["epochs"])
-    pad = lambda a: np.concatenate([a, np.repeat(a[-1:], SLOTS + 1 - n, axis=0)])  # noqa: E731
+    picks = mode_snapshots(len(run["epochs"]))
     from networks.normalization import Running
 
-    running = [Running(pad(mean), pad(var)) for mean, var in run["running"]]
+    running = [Running(mean[picks], var[picks]) for mean, var in run["running"]]
     sigmoid = lambda s: 0.5 * (1 + np.tanh(0.5 * s))  # noqa: E731
     gap, acc_eval, acc_train, outputs = [], None, [], {}
     for b in MODE_BATCHES:
-        s_eval, s_train = ns.mode_outputs(architecture(key), pad(run["theta"]), running, inputs, b, MODE_ROWS, seed=0)
-        p_eval, p_train = sigmoid(s_eval[:n]), sigmoid(s_train[:n])
+        s_eval, s_train = ns.mode_outputs(architecture(key), run["theta"][picks], running, inputs, b, MODE_ROWS, seed=0)
+        p_eval, p_train = sigmoid(s_eval), sigmoid(s_train)
         gap.append(np.mean(np.abs(p_train - p_eval), axis=1))
         acc_eval = np.mean((p_eval > 0.5) == (targets > 0.5), axis=1)
         acc_train.append(np.mean((p_train > 0.5) == (targets > 0.5), axis=1))
         outputs[b] = (p_eval[-1], p_train[-1])
-    return {"epochs": run["epochs"], "batches": np.array(MODE_BATCHES), "gap": np.array(gap), "acc_eval": acc_eval,
+    return {"epochs": run["epochs"][picks], "batches": np.array(MODE_BATCHES), "gap": np.array(gap), "acc_eval": acc_eval,
             "acc_train": np.array(acc_train), "final_eval": outputs[1][0], "final_single": outputs[1][1],
             "final_batch": outputs, "targets": targets}
 
