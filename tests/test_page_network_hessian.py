@@ -166,6 +166,8 @@ def test_preset_blocks_quotes_the_off_block_shares(page):
     assert quoted == ["95.2%", "28.3%", "81.8%", "65.1%"]
     for value in quoted:
         assert value in PRESETS["blocks"].explanation
+    widget(at, "nh_block_all").set_value(True).run()  # the four networks side by side
+    ok(at)
     bars = titled(at, "Off-block share")["data"]
     assert len(bars) == 4 and bars[0]["x"] == ["plain", "skip connection", "batch norm", "batch norm + skip"]
     before = data_of(at, TITLES[2])  # another network (its study is cached by the comparison above)

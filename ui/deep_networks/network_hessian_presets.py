@@ -43,7 +43,7 @@ PRESETS = {
         "Batch norm and skips uncouple the neurons",
         "At the start 95.2% of the plain network's squared Hessian entries lie outside the neuron blocks, against 28.3% "
         "with batch norm and a skip connection (medians of 4 seeds); after training the two are closer (81.8% and 65.1%).",
-        {"nh_block_net": "batch_skip", "nh_block_all": True},
+        {"nh_block_net": "batch_skip"},
     ),
     "floor": Preset(
         "The floor decides κ₊",
