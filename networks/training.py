@@ -77,8 +77,6 @@ from networks.model import (
     example_correct,
     example_losses,
     flatten_params,
-    forward,
-    forward_layers,
     init_params,
     initial_running,
     network_pass,
