@@ -39,19 +39,20 @@ def histogram_density(values, half_width: float, bins: int = HISTOGRAM_BINS) -> 
     return 0.5 * (edges[1:] + edges[:-1]), counts / max(counts.sum(), 1)
 
 
-def _suffix(i: int) -> str:
+def axis_suffix(i: int) -> str:
+    """Plotly's axis name suffix of panel i: nothing for the first (xaxis), then 2, 3, ... (xaxis2, y3)."""
     return "" if i == 0 else str(i + 1)
 
 
-def _subplot_layout(titles: list[str], gap: float = 0.05) -> dict:
+def panels_layout(titles: list[str], gap: float = 0.05) -> dict:
     """Side-by-side panels (x, x2, x3 ... with their y axes) and a title above each."""
     n = len(titles)
     width = (1 - gap * (n - 1)) / n
     layout: dict = {"annotations": []}
     for i, title in enumerate(titles):
         left = i * (width + gap)
-        layout[f"xaxis{_suffix(i)}"] = {"domain": [left, left + width], "anchor": f"y{_suffix(i)}"}
-        layout[f"yaxis{_suffix(i)}"] = {"anchor": f"x{_suffix(i)}"}
+        layout[f"xaxis{axis_suffix(i)}"] = {"domain": [left, left + width], "anchor": f"y{axis_suffix(i)}"}
+        layout[f"yaxis{axis_suffix(i)}"] = {"anchor": f"x{axis_suffix(i)}"}
         layout["annotations"].append({"text": f"<b>{title}</b>", "x": left + width / 2, "y": 1.0, "xref": "paper",
                                       "yref": "paper", "xanchor": "center", "yanchor": "bottom", "showarrow": False,
                                       "font": {"size": sizes()["font"]}})
@@ -64,7 +65,7 @@ def layer_histograms_figure(columns: dict, title: str, x_title: str, height: int
     symmetric range, so a distribution that has shrunk to a spike shows as one."""
     s = sizes()
     labels = list(columns)
-    fig = new_figure(layout=_subplot_layout(labels))
+    fig = new_figure(layout=panels_layout(labels))
     for i, label in enumerate(labels):
         layers = columns[label]
         half = symmetric_range(layers)
@@ -74,11 +75,11 @@ def layer_histograms_figure(columns: dict, title: str, x_title: str, height: int
                 "type": "scatter", "x": centres, "y": share, "mode": "lines", "line": {"shape": "hvh", "width": s["line"],
                                                                                       "color": layer_color(l, len(layers))},
                 "name": f"layer {l + 1}", "legendgroup": f"layer {l + 1}", "showlegend": i == 0,
-                "xaxis": f"x{_suffix(i)}", "yaxis": f"y{_suffix(i)}",
+                "xaxis": f"x{axis_suffix(i)}", "yaxis": f"y{axis_suffix(i)}",
                 "hovertemplate": f"layer {l + 1}, std {np.std(values):.3g}<br>%{{x:.3g}}: %{{y:.1%}}<extra>{label}</extra>",
             })
-        fig["layout"][f"xaxis{_suffix(i)}"]["title"] = {"text": x_title}
-        fig["layout"][f"yaxis{_suffix(i)}"]["title"] = {"text": "share of values" if i == 0 else ""}
+        fig["layout"][f"xaxis{axis_suffix(i)}"]["title"] = {"text": x_title}
+        fig["layout"][f"yaxis{axis_suffix(i)}"]["title"] = {"text": "share of values" if i == 0 else ""}
     return style(fig, title, height)
 
 
@@ -159,7 +160,7 @@ def tied_weights_figure(epochs, panels: dict, title: str, height: int = 380) -> 
     weights solid, unit 2's dashed, one colour per input. Tied units draw one line twice."""
     s = sizes()
     labels = list(panels)
-    fig = new_figure(layout=_subplot_layout(labels, gap=0.08))
+    fig = new_figure(layout=panels_layout(labels, gap=0.08))
     for i, label in enumerate(labels):
         pair = np.asarray(panels[label])
         for j in range(pair.shape[1]):
@@ -170,10 +171,10 @@ def tied_weights_figure(epochs, panels: dict, title: str, height: int = 380) -> 
                     "line": {"color": SEQUENCE[j % len(SEQUENCE)], "dash": dash,
                              "width": s["line"] * (2.2 if unit == 0 else 1.0)},
                     "opacity": 0.45 if unit == 0 else 1.0,
-                    "xaxis": f"x{_suffix(i)}", "yaxis": f"y{_suffix(i)}",
+                    "xaxis": f"x{axis_suffix(i)}", "yaxis": f"y{axis_suffix(i)}",
                 })
-        fig["layout"][f"xaxis{_suffix(i)}"]["title"] = {"text": "epoch"}
-        fig["layout"][f"yaxis{_suffix(i)}"]["title"] = {"text": "weight" if i == 0 else ""}
+        fig["layout"][f"xaxis{axis_suffix(i)}"]["title"] = {"text": "epoch"}
+        fig["layout"][f"yaxis{axis_suffix(i)}"]["title"] = {"text": "weight" if i == 0 else ""}
     return style(fig, title, height)
 
 
@@ -413,13 +414,13 @@ def network_diagram_figure(diagram: dict, classification: bool, height: int | No
 def activation_functions_figure(z, functions: dict, derivatives: dict, height: int = 380) -> dict:
     """Two panels: each activation f(z) (left) and its derivative f'(z) (right)."""
     s = sizes()
-    fig = new_figure(layout=_subplot_layout(["f(z)", "f′(z)"], gap=0.08))
+    fig = new_figure(layout=panels_layout(["f(z)", "f′(z)"], gap=0.08))
     for panel, curves in enumerate((functions, derivatives)):
         for i, (name, values) in enumerate(curves.items()):
             fig["data"].append({"type": "scatter", "x": z, "y": values, "mode": "lines", "name": name, "legendgroup": name,
                                 "showlegend": panel == 0, "line": {"color": SEQUENCE[i % len(SEQUENCE)], "width": s["line"]},
-                                "xaxis": f"x{_suffix(panel)}", "yaxis": f"y{_suffix(panel)}"})
-        fig["layout"][f"xaxis{_suffix(panel)}"]["title"] = {"text": "z"}
+                                "xaxis": f"x{axis_suffix(panel)}", "yaxis": f"y{axis_suffix(panel)}"})
+        fig["layout"][f"xaxis{axis_suffix(panel)}"]["title"] = {"text": "z"}
     return style(fig, "Activation functions and their derivatives", height)
 
 
@@ -430,9 +431,9 @@ def weight_path_figure(paths: dict, labels: dict, title: str, height: int = 440)
     {name: (x title, y title)}."""
     s = sizes()
     names = list(paths)
-    fig = new_figure(layout=_subplot_layout(names, gap=0.2))
+    fig = new_figure(layout=panels_layout(names, gap=0.2))
     for p, name in enumerate(names):
-        path, axis = np.asarray(paths[name]), _suffix(p)
+        path, axis = np.asarray(paths[name]), axis_suffix(p)
         color = SEQUENCE[p % len(SEQUENCE)]
         refs = {"xaxis": f"x{axis}", "yaxis": f"y{axis}"}
         fig["data"].append({"type": "scatter", "x": path[:, 0], "y": path[:, 1], "mode": "lines+markers", "name": name,

@@ -6,27 +6,10 @@ from __future__ import annotations
 import numpy as np
 
 from ui.charts import new_figure, style
+from ui.deep_networks.charts import axis_suffix, panels_layout
 from ui.theme import SEQUENCE, sizes
 
 WHEN_COLORS = {"at initialization": SEQUENCE[0], "after training": SEQUENCE[3]}
-
-
-def _suffix(i: int) -> str:
-    return "" if i == 0 else str(i + 1)
-
-
-def _panels(titles: list[str], gap: float = 0.08) -> dict:
-    n = len(titles)
-    width = (1 - gap * (n - 1)) / n
-    layout: dict = {"annotations": []}
-    for i, title in enumerate(titles):
-        left = i * (width + gap)
-        layout[f"xaxis{_suffix(i)}"] = {"domain": [left, left + width], "anchor": f"y{_suffix(i)}"}
-        layout[f"yaxis{_suffix(i)}"] = {"anchor": f"x{_suffix(i)}"}
-        layout["annotations"].append({"text": f"<b>{title}</b>", "x": left + width / 2, "y": 1.0, "xref": "paper",
-                                      "yref": "paper", "xanchor": "center", "yanchor": "bottom", "showarrow": False,
-                                      "font": {"size": sizes()["font"]}})
-    return layout
 
 
 def _finite(values) -> np.ndarray:
@@ -39,7 +22,7 @@ def conditioning_figure(labels: list, panels: dict, title: str, height: int = 46
     bar at the median, at initialization and after training."""
     s = sizes()
     titles = list(panels)
-    fig = new_figure(layout=_panels(titles))
+    fig = new_figure(layout=panels_layout(titles, gap=0.08))
     for i, name in enumerate(titles):
         log, series = panels[name]
         for when, values in series.items():
@@ -47,7 +30,7 @@ def conditioning_figure(labels: list, panels: dict, title: str, height: int = 46
             if log:
                 values = np.where(values > 0, values, np.nan)
             median = np.array([np.nanmedian(v) if np.any(np.isfinite(v)) else np.nan for v in values])
-            axes = {"xaxis": f"x{_suffix(i)}", "yaxis": f"y{_suffix(i)}"}
+            axes = {"xaxis": f"x{axis_suffix(i)}", "yaxis": f"y{axis_suffix(i)}"}
             fig["data"].append({"type": "bar", "x": labels, "y": median, "name": f"{when} (median of seeds)",
                                 "legendgroup": when, "showlegend": i == 0, "offsetgroup": when,
                                 "marker": {"color": WHEN_COLORS[when], "opacity": 0.45}, **axes})
@@ -56,7 +39,7 @@ def conditioning_figure(labels: list, panels: dict, title: str, height: int = 46
                                 "name": f"{when}: each seed", "legendgroup": when, "showlegend": i == 0,
                                 "offsetgroup": when, "marker": {"color": WHEN_COLORS[when], "size": s["marker"] - 2,
                                                                 "line": {"width": 1, "color": "#ffffff"}}, **axes})
-        fig["layout"][f"yaxis{_suffix(i)}"].update({"type": "log" if log else "linear", "exponentformat": "power"})
+        fig["layout"][f"yaxis{axis_suffix(i)}"].update({"type": "log" if log else "linear", "exponentformat": "power"})
     fig["layout"]["barmode"] = "group"
     fig["layout"]["scattermode"] = "group"
     return style(fig, title, height)
@@ -66,16 +49,16 @@ def sorted_spectra_figure(spectra: dict, title: str, height: int = 420) -> dict:
     """Panels {title: {series name: eigenvalues}}: each spectrum sorted from the largest, against its rank."""
     s = sizes()
     titles = list(spectra)
-    fig = new_figure(layout=_panels(titles))
+    fig = new_figure(layout=panels_layout(titles, gap=0.08))
     for i, name in enumerate(titles):
         for j, (label, values) in enumerate(spectra[name].items()):
             values = np.sort(np.asarray(values, float))[::-1]
             fig["data"].append({"type": "scatter", "mode": "lines+markers", "x": np.arange(1, len(values) + 1),
                                 "y": values, "name": label, "legendgroup": label, "showlegend": i == 0,
                                 "line": {"color": SEQUENCE[j], "width": s["line"] - 1, "dash": "solid" if j == 0 else "dot"},
-                                "marker": {"size": 4}, "xaxis": f"x{_suffix(i)}", "yaxis": f"y{_suffix(i)}"})
-        fig["layout"][f"xaxis{_suffix(i)}"].update({"title": {"text": "rank (largest first)"}, "type": "log"})
-        fig["layout"][f"yaxis{_suffix(i)}"].update({"title": {"text": "eigenvalue" if i == 0 else ""}})
+                                "marker": {"size": 4}, "xaxis": f"x{axis_suffix(i)}", "yaxis": f"y{axis_suffix(i)}"})
+        fig["layout"][f"xaxis{axis_suffix(i)}"].update({"title": {"text": "rank (largest first)"}, "type": "log"})
+        fig["layout"][f"yaxis{axis_suffix(i)}"].update({"title": {"text": "eigenvalue" if i == 0 else ""}})
     return style(fig, title, height)
 
 
@@ -89,7 +72,7 @@ def share_bars(labels: list, initial, trained, title: str, height: int = 360) ->
 def cost_figure(live: list, stored: dict, title: str, height: int = 440) -> dict:
     """Time and memory against the parameter count P (log-log): live rows of this server and the stored benchmark."""
     s = sizes()
-    fig = new_figure(layout=_panels(["time", "memory"], gap=0.1))
+    fig = new_figure(layout=panels_layout(["time", "memory"], gap=0.1))
     line = lambda name, x, y, color, dash, axis, symbol="circle": {  # noqa: E731
         "type": "scatter", "mode": "lines+markers", "x": np.asarray(x, float), "y": _finite(y), "name": name,
         "line": {"color": color, "dash": dash, "width": s["line"] - 0.5}, "marker": {"symbol": symbol, "size": s["marker"]},
@@ -132,7 +115,7 @@ def spectrum_figure(panels: dict, title: str, bins: int = 60, height: int = 420)
     density (counts / (P * bin width)) on a log axis, and the SLQ estimate of the same density."""
     s = sizes()
     titles = list(panels)
-    fig = new_figure(layout=_panels(titles))
+    fig = new_figure(layout=panels_layout(titles, gap=0.08))
     for i, name in enumerate(titles):
         values, slq = panels[name]
         values = np.asarray(values, float)
@@ -142,7 +125,7 @@ def spectrum_figure(panels: dict, title: str, bins: int = 60, height: int = 420)
         edges = np.linspace(low, high if high > low else low + 1.0, bins + 1)
         counts, _ = np.histogram(values, edges)
         density = counts / (len(values) * (edges[1] - edges[0]))
-        axes = {"xaxis": f"x{_suffix(i)}", "yaxis": f"y{_suffix(i)}"}
+        axes = {"xaxis": f"x{axis_suffix(i)}", "yaxis": f"y{axis_suffix(i)}"}
         fig["data"].append({"type": "bar", "x": 0.5 * (edges[1:] + edges[:-1]), "y": np.where(density > 0, density, np.nan),
                             "width": float(edges[1] - edges[0]), "name": "exact eigenvalues (histogram)",
                             "legendgroup": "exact", "showlegend": i == 0, "marker": {"color": SEQUENCE[0], "opacity": 0.6},
@@ -153,8 +136,8 @@ def spectrum_figure(panels: dict, title: str, bins: int = 60, height: int = 420)
             fig["data"].append({"type": "scatter", "mode": "lines", "x": grid, "y": shown,
                                 "name": "stochastic Lanczos quadrature", "legendgroup": "slq", "showlegend": i == 0,
                                 "line": {"color": SEQUENCE[3], "width": s["line"]}, **axes})
-        fig["layout"][f"xaxis{_suffix(i)}"].update({"title": {"text": "eigenvalue λ"}})
-        fig["layout"][f"yaxis{_suffix(i)}"].update({"type": "log", "title": {"text": "density" if i == 0 else ""},
+        fig["layout"][f"xaxis{axis_suffix(i)}"].update({"title": {"text": "eigenvalue λ"}})
+        fig["layout"][f"yaxis{axis_suffix(i)}"].update({"type": "log", "title": {"text": "density" if i == 0 else ""},
                                                      "exponentformat": "power"})
     fig["layout"]["bargap"] = 0
     return style(fig, title, height)

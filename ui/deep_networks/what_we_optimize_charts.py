@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from ui.charts import VIRIDIS, encode_arrays, new_figure, style
-from ui.deep_networks.charts import _subplot_layout, band_figure
+from ui.deep_networks.charts import panels_layout, band_figure
 from ui.theme import SEQUENCE, sizes
 
 LOG_COLOR, ZERO_ONE_COLOR = SEQUENCE[0], SEQUENCE[1]
@@ -28,7 +28,7 @@ def _path_traces(path: np.ndarray, name: str, color: str, axis: str, legend: boo
 def surfaces_figure(surf: dict, log_path: np.ndarray, zero_one_path: np.ndarray, height: int = 480) -> dict:
     """The 0-1 loss (left, a heatmap of its few constant values) and the log-likelihood (right, contours)
     over the same weights, each with both gradient-descent paths from the same start."""
-    layout = _subplot_layout(["0-1 loss: flat pieces, zero gradient", "Log-likelihood: smooth, a slope everywhere"], gap=0.12)
+    layout = panels_layout(["0-1 loss: flat pieces, zero gradient", "Log-likelihood: smooth, a slope everywhere"], gap=0.12)
     layout["xaxis"]["title"] = {"text": "w₁"}
     layout["xaxis2"]["title"] = {"text": "w₁"}
     layout["yaxis"]["title"] = {"text": "w₂"}
