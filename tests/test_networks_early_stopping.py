@@ -172,8 +172,6 @@ def test_decay_runs_equal_the_house_training_with_its_l2_penalty_at_full_batch()
     from networks.datasets import TRAIN as TRAINING
     from networks.regularization import decay_runs
 
-    if "l2" not in TrainSettings.__dataclass_fields__:
-        pytest.skip("networks.training has no l2 penalty yet")
     architecture = mlp(1, [8, 8], "tanh", task="regression")
     data = make_dataset("curve", 40, 0.5, 1)
     n_train = int(np.sum(data.split == TRAINING))
