@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ui.charts import new_figure, style
-from ui.theme import SEQUENCE, sizes
+from ui.theme import SEQUENCE, presentation_on, sizes
 
 HISTOGRAM_BINS = 41
 
@@ -80,7 +80,10 @@ def layer_histograms_figure(columns: dict, title: str, x_title: str, height: int
             })
         fig["layout"][f"xaxis{axis_suffix(i)}"]["title"] = {"text": x_title}
         fig["layout"][f"yaxis{axis_suffix(i)}"]["title"] = {"text": "share of values" if i == 0 else ""}
-    return style(fig, title, height)
+    fig = style(fig, title, height)
+    if presentation_on():  # the axis titles are larger on a projector: keep the legend below them
+        fig["layout"]["legend"] = {**fig["layout"]["legend"], "y": -0.34}
+    return fig
 
 
 def distribution_heatmap(layers: list, title: str, x_title: str, height: int = 380) -> dict:
